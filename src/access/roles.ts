@@ -1,0 +1,30 @@
+// Roles and what each may do. Checked by routes through `requirePermission`, and by the data layer for PII reads.
+export const ROLES = ['owner', 'admin', 'analyst', 'operator', 'staff'] as const;
+export type Role = (typeof ROLES)[number];
+
+export type Permission =
+  | 'customers:read'
+  | 'customers:write'
+  | 'pii:read'
+  | 'identity:merge'
+  | 'identity:rules'
+  | 'imports:write'
+  | 'keys:manage'
+  | 'members:manage'
+  | 'audit:read';
+
+const GRANTS: Record<Permission, Role[]> = {
+  'customers:read': ['owner', 'admin', 'analyst', 'operator', 'staff'],
+  'customers:write': ['owner', 'admin', 'operator'],
+  'pii:read': ['owner', 'admin'],
+  'identity:merge': ['owner', 'admin'],
+  'identity:rules': ['owner', 'admin'],
+  'imports:write': ['owner', 'admin', 'operator'],
+  'keys:manage': ['owner', 'admin'],
+  'members:manage': ['owner'],
+  'audit:read': ['owner', 'admin'],
+};
+
+export const can = (role: Role, permission: Permission) => GRANTS[permission].includes(role);
+
+export const permissionsOf = (role: Role) => (Object.keys(GRANTS) as Permission[]).filter((p) => can(role, p));

@@ -1,0 +1,55 @@
+// Splitting incoming traits into encrypted PII and plain attributes, and reading a profile back (masked or not).
+import type { Pii } from '../kernel/crypto/pii.ts';
+import { maskFor } from '../kernel/crypto/mask.ts';
+
+export const PII_FIELDS = ['name', 'phone', 'email', 'address', 'birthday'] as const;
+export type PiiField = (typeof PII_FIELDS)[number];
+
+/** Trait keys that are identifiers: they become identities, not attributes. */
+export const IDENTIFIER_TRAITS = new Set(['phone', 'email', 'unionid', 'openid', 'openid_app_id', 'wecom_external_userid', 'external_userid', 'douyin_openid', 'member_no', 'member_number']);
+
+export interface ProfilePatch {
+  pii: Record<string, string>;
+  piiMasked: Record<string, string>;
+  nameBidx: string | null;
+  traits: Record<string, unknown>;
+}
+
+export function normalizeName(name: string): string {
+  return name.trim().replace(/\s+/g, ' ').toLowerCase();
+}
+
+export function buildProfilePatch(pii: Pii, traits: Record<string, unknown>): ProfilePatch {
+  const patch: ProfilePatch = { pii: {}, piiMasked: {}, nameBidx: null, traits: {} };
+  const t = { ...traits };
+  if (t.name === undefined && (t.firstName || t.lastName)) t.name = [t.lastName, t.firstName].filter(Boolean).join('');
+  delete t.firstName;
+  delete t.lastName;
+  for (const [key, raw] of Object.entries(t)) {
+    if (raw === undefined || raw === null || raw === '') continue;
+    if ((PII_FIELDS as readonly string[]).includes(key)) {
+      const value = typeof raw === 'object' ? Object.values(raw as object).filter(Boolean).join(' ') : String(raw);
+      patch.pii[key] = pii.encrypt(value);
+      patch.piiMasked[key] = maskFor(key, value);
+      if (key === 'name') patch.nameBidx = pii.blindIndex('name', normalizeName(value));
+    } else if (!IDENTIFIER_TRAITS.has(key)) {
+      patch.traits[key] = raw;
+    }
+  }
+  return patch;
+}
+
+/** Removes PII from traits before they are stored on an event (the profile keeps the encrypted copy). */
+export function stripPii(traits: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
+  if (!traits) return traits;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(traits)) {
+    if ((PII_FIELDS as readonly string[]).includes(k) || IDENTIFIER_TRAITS.has(k) || k === 'firstName' || k === 'lastName') continue;
+    out[k] = v;
+  }
+  return out;
+}
+
+export function revealPii(pii: Pii, sealed: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(sealed).map(([k, v]) => [k, pii.decrypt(v)]));
+}

@@ -1,0 +1,67 @@
+// Request authentication, declared per route: `config: { auth: 'write' | 'manage' | 'public' }`.
+//  write  — tracking write key as HTTP basic auth username (Segment's convention) or `writeKey` in the body;
+//  manage — operator session cookie or `Authorization: Bearer <secret key>`.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { AppContext } from '../kernel/context.ts';
+import type { Actor } from '../access/actor.ts';
+import { findApiKey, findSession } from '../access/workspaces.ts';
+import { can, type Permission } from '../access/roles.ts';
+import { AppError, forbidden, unauthorized } from '../kernel/errors.ts';
+
+export const SESSION_COOKIE = 'siyu_session';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    actor: Actor | null;
+  }
+  interface FastifyContextConfig {
+    auth?: 'write' | 'manage' | 'public';
+  }
+}
+
+export function registerAuth(app: FastifyInstance, ctx: AppContext) {
+  app.decorateRequest('actor', null);
+  app.addHook('preValidation', async (req) => {
+    const mode = req.routeOptions.config?.auth ?? 'public';
+    if (mode === 'public') return;
+    req.actor = mode === 'write' ? await writeActor(ctx, req) : await manageActor(ctx, req);
+  });
+}
+
+async function writeActor(ctx: AppContext, req: FastifyRequest): Promise<Actor> {
+  const header = req.headers.authorization;
+  let key: string | undefined;
+  if (header?.startsWith('Basic ')) key = Buffer.from(header.slice(6), 'base64').toString('utf8').split(':')[0];
+  else if (header?.startsWith('Bearer ')) key = header.slice(7);
+  key ||= (req.body as any)?.writeKey;
+  if (!key) throw unauthorized('Missing write key: send it as the HTTP basic auth username (Segment SDK convention)');
+  const found = await findApiKey(ctx.db, key);
+  // A back end holding a secret key may send data too; a write key can never read anything.
+  if (!found) throw unauthorized('Invalid write key: copy it from 设置 → API keys, or run `siyu workspace create`');
+  return { type: 'api_key', id: found.id, workspaceId: found.workspace_id, role: found.kind === 'secret' ? found.role : 'operator' };
+}
+
+async function manageActor(ctx: AppContext, req: FastifyRequest): Promise<Actor> {
+  const header = req.headers.authorization;
+  if (header?.startsWith('Bearer ')) {
+    const found = await findApiKey(ctx.db, header.slice(7));
+    if (!found || found.kind !== 'secret') throw unauthorized('Invalid secret key: management calls need a secret key (sk_...), not a write key');
+    return { type: 'api_key', id: found.id, workspaceId: found.workspace_id, role: found.role };
+  }
+  const token = req.cookies?.[SESSION_COOKIE];
+  if (!token) throw unauthorized('Not signed in: log in to the console or send Authorization: Bearer <secret key>');
+  const session = await findSession(ctx.db, token);
+  if (!session) throw unauthorized('Session expired: log in again');
+  return { type: 'operator', id: session.operator_id, workspaceId: session.workspace_id, role: session.role };
+}
+
+export function actorOf(req: FastifyRequest): Actor {
+  if (!req.actor) throw new AppError(500, 'no_actor', 'route is missing an auth mode');
+  return req.actor;
+}
+
+export function requirePermission(req: FastifyRequest, permission: Permission): Actor {
+  const actor = actorOf(req);
+  if (!can(actor.role, permission)) throw forbidden(`Your role (${actor.role}) may not ${permission.replace(':', ' ')}`);
+  return actor;
+}

@@ -1,0 +1,182 @@
+// Tracking ingest: dedupe by messageId, resolve identities for the whole batch, apply identify traits (PII
+// encrypted), append events — all in one transaction, so a batch is either durable as a whole or not at all.
+import crypto from 'node:crypto';
+import type { AppContext } from '../../kernel/context.ts';
+import { withTenant, type TenantTx } from '../../kernel/tenant.ts';
+import { IdentityResolver, type ResolveRequest } from '../../identity/resolver.ts';
+import { type Identifier, normalizeIdentifier } from '../../identity/identifiers.ts';
+import { buildProfilePatch, stripPii } from '../../customers/profile.ts';
+import { correctedTimestamp, identifiersOf } from './identifiers-of.ts';
+import type { ItemResult, TrackingMessage } from './schema.ts';
+
+export interface IngestItem {
+  index: number;
+  message: TrackingMessage;
+}
+
+interface Prepared {
+  slot: number;
+  item: IngestItem;
+  messageId: string;
+  request: ResolveRequest;
+  ts: Date;
+  original: Date | null;
+  warnings: { field: string; message: string }[];
+}
+
+export async function ingestMessages(
+  ctx: AppContext,
+  workspaceId: string,
+  items: IngestItem[],
+  opts: { receivedAt?: Date; batchSentAt?: string } = {},
+): Promise<ItemResult[]> {
+  const receivedAt = opts.receivedAt ?? ctx.clock.now();
+  const results = await withTenant(ctx.db, workspaceId, (tx) => ingestInTx(ctx, tx, items, receivedAt, opts.batchSentAt));
+  ctx.metrics.inc('siyu_events_ingested_total', 'Tracking messages stored', results.filter((r) => r.status === 'accepted').length);
+  return results;
+}
+
+export async function ingestInTx(ctx: AppContext, tx: TenantTx, items: IngestItem[], receivedAt: Date, batchSentAt?: string): Promise<ItemResult[]> {
+  const results: ItemResult[] = new Array(items.length);
+  const prepared: Prepared[] = [];
+  const seen = new Set<string>();
+  const ids = items.map((it) => it.message.messageId ?? `gen-${crypto.randomUUID()}`);
+  const existing = await tx.query<{ message_id: string }>(
+    `SELECT message_id FROM events WHERE workspace_id = $1 AND message_id = ANY($2)`,
+    [tx.workspaceId, ids],
+  );
+  const stored = new Set(existing.rows.map((r) => r.message_id));
+
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i];
+    const messageId = ids[i];
+    if (stored.has(messageId) || seen.has(messageId)) {
+      results[i] = { index: item.index, messageId, status: 'duplicate' };
+      continue;
+    }
+    seen.add(messageId);
+    const { identifiers, warnings } = identifiersOf(item.message);
+    if (item.message.type === 'alias') {
+      const prev = await previousIdentifier(ctx, tx, item.message.previousId!);
+      if (prev) identifiers.push(prev);
+      else warnings.push({ field: 'previousId', message: 'is a placeholder; nothing to alias' });
+    }
+    if (identifiers.length === 0) {
+      results[i] = { index: item.index, messageId, status: 'rejected', errors: warnings.length ? warnings : [{ field: 'userId', message: 'no usable identifier' }] };
+      continue;
+    }
+    const { ts, original } = correctedTimestamp(item.message, receivedAt, batchSentAt);
+    prepared.push({
+      slot: i,
+      item,
+      messageId,
+      ts,
+      original,
+      warnings,
+      request: { identifiers, source: item.message.type, explicit: item.message.type === 'alias', at: ts },
+    });
+  }
+  if (prepared.length === 0) return results;
+
+  const rules = await ctx.rules.get(tx, tx.workspaceId);
+  const customerIds = await new IdentityResolver(tx, ctx.pii, rules).resolve(prepared.map((p) => p.request));
+  await updateProfiles(ctx, tx, prepared, customerIds);
+  const inserted = await insertEvents(tx, prepared, customerIds, receivedAt);
+
+  prepared.forEach((p, k) => {
+    const status = inserted.has(p.messageId) ? 'accepted' : 'duplicate';
+    results[p.slot] = { index: p.item.index, messageId: p.messageId, status, customerId: customerIds[k], ...(p.warnings.length ? { warnings: p.warnings } : {}) };
+  });
+  return results;
+}
+
+async function previousIdentifier(ctx: AppContext, tx: TenantTx, previousId: string): Promise<Identifier | null> {
+  const n = normalizeIdentifier('user_id', previousId);
+  if (!n.ok) return null;
+  // previousId is an earlier userId when one is known, otherwise the anonymousId the visitor browsed with.
+  const { rows } = await tx.query(
+    `SELECT 1 FROM identities WHERE workspace_id = $1 AND id_type = 'user_id' AND scope = '' AND value_hash = $2`,
+    [tx.workspaceId, ctx.pii.blindIndex('user_id', n.value)],
+  );
+  return { type: rows.length ? 'user_id' : 'anonymous_id', scope: '', value: n.value };
+}
+
+function sourceOf(m: TrackingMessage): string | null {
+  const traits = { ...((m.context?.traits as any) ?? {}), ...(m.traits ?? {}) };
+  const campaign = m.context?.campaign as Record<string, unknown> | undefined;
+  const v = traits.source_channel ?? m.properties?.source_channel ?? m.properties?.channel_code ?? campaign?.source;
+  return typeof v === 'string' && v ? v : null;
+}
+
+async function updateProfiles(ctx: AppContext, tx: TenantTx, prepared: Prepared[], customerIds: number[]) {
+  // One row per touched customer: later messages' traits win over earlier ones in the same batch.
+  const byCustomer = new Map<number, { traits: Record<string, unknown>; pii: Record<string, string>; masked: Record<string, string>; nameBidx: string | null; source: string | null; first: Date; last: Date }>();
+  prepared.forEach((p, k) => {
+    const id = customerIds[k];
+    let u = byCustomer.get(id);
+    if (!u) byCustomer.set(id, (u = { traits: {}, pii: {}, masked: {}, nameBidx: null, source: null, first: p.ts, last: p.ts }));
+    if (p.ts < u.first) u.first = p.ts;
+    if (p.ts > u.last) u.last = p.ts;
+    u.source ??= sourceOf(p.item.message);
+    if (p.item.message.type === 'identify' && p.item.message.traits) {
+      const patch = buildProfilePatch(ctx.pii, p.item.message.traits);
+      Object.assign(u.traits, patch.traits);
+      Object.assign(u.pii, patch.pii);
+      Object.assign(u.masked, patch.piiMasked);
+      if (patch.nameBidx) u.nameBidx = patch.nameBidx;
+    }
+  });
+  const rows = [...byCustomer.entries()];
+  await tx.query(
+    `UPDATE customers c SET traits = c.traits || u.traits, pii = c.pii || u.pii, pii_masked = c.pii_masked || u.masked,
+            name_bidx = COALESCE(u.nbidx, c.name_bidx),
+            source_channel = COALESCE(c.source_channel, u.src),
+            source = CASE WHEN c.source_channel IS NULL AND u.src IS NOT NULL THEN jsonb_build_object('channel', u.src, 'at', u.fs) ELSE c.source END,
+            first_seen_at = LEAST(c.first_seen_at, u.fs), last_seen_at = GREATEST(c.last_seen_at, u.ls), updated_at = now()
+       FROM unnest($2::bigint[], $3::jsonb[], $4::jsonb[], $5::jsonb[], $6::text[], $7::text[], $8::timestamptz[], $9::timestamptz[])
+            AS u(id, traits, pii, masked, nbidx, src, fs, ls)
+      WHERE c.workspace_id = $1 AND c.id = u.id`,
+    [tx.workspaceId, rows.map(([id]) => id), rows.map(([, u]) => JSON.stringify(u.traits)), rows.map(([, u]) => JSON.stringify(u.pii)),
+     rows.map(([, u]) => JSON.stringify(u.masked)), rows.map(([, u]) => u.nameBidx), rows.map(([, u]) => u.source),
+     rows.map(([, u]) => u.first), rows.map(([, u]) => u.last)],
+  );
+}
+
+function eventBody(m: TrackingMessage): { event: string | null; properties: Record<string, unknown> } {
+  switch (m.type) {
+    case 'track':
+      return { event: m.event!, properties: m.properties ?? {} };
+    case 'page':
+    case 'screen':
+      return { event: m.name ?? null, properties: { ...(m.properties ?? {}), ...(m.category ? { category: m.category } : {}) } };
+    case 'identify':
+      return { event: null, properties: stripPii(m.traits) ?? {} };
+    case 'group':
+      return { event: null, properties: { groupId: m.groupId, traits: m.traits ?? {} } };
+    case 'alias':
+      return { event: null, properties: {} };
+  }
+}
+
+function storedContext(context: Record<string, unknown> | undefined): Record<string, unknown> {
+  if (!context) return {};
+  const { traits, externalIds, ...rest } = context as Record<string, any>;
+  return traits ? { ...rest, traits: stripPii(traits) } : rest;
+}
+
+async function insertEvents(tx: TenantTx, prepared: Prepared[], customerIds: number[], receivedAt: Date): Promise<Set<string>> {
+  const bodies = prepared.map((p) => eventBody(p.item.message));
+  const { rows } = await tx.query<{ message_id: string }>(
+    `INSERT INTO events (workspace_id, message_id, customer_id, type, event, properties, context, ts, original_ts, received_at)
+     SELECT $1, m, c, t, e, p, x, ts, ots, $11
+       FROM unnest($2::text[], $3::bigint[], $4::text[], $5::text[], $6::jsonb[], $7::jsonb[], $8::timestamptz[], $9::timestamptz[], $10::int[])
+            AS u(m, c, t, e, p, x, ts, ots, ord)
+      ORDER BY ord
+     ON CONFLICT (workspace_id, message_id) DO NOTHING
+     RETURNING message_id`,
+    [tx.workspaceId, prepared.map((p) => p.messageId), customerIds, prepared.map((p) => p.item.message.type), bodies.map((b) => b.event),
+     bodies.map((b) => JSON.stringify(b.properties)), prepared.map((p) => JSON.stringify(storedContext(p.item.message.context))),
+     prepared.map((p) => p.ts), prepared.map((p) => p.original), prepared.map((_, i) => i), receivedAt],
+  );
+  return new Set(rows.map((r) => r.message_id));
+}

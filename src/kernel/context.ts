@@ -1,0 +1,18 @@
+// What every capability receives: configuration, the database, PII crypto, identity rules, time, logging, metrics.
+import type { Logger } from 'pino';
+import type { Config } from './config.ts';
+import type { Db } from './db.ts';
+import type { Pii } from './crypto/pii.ts';
+import type { Clock } from './clock.ts';
+import type { Metrics } from './metrics.ts';
+import type { RulesCache } from '../identity/rules-cache.ts';
+
+export interface AppContext {
+  config: Config;
+  db: Db;
+  pii: Pii;
+  rules: RulesCache;
+  clock: Clock;
+  log: Logger;
+  metrics: Metrics;
+}

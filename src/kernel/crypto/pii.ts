@@ -1,0 +1,37 @@
+// Field encryption (AES-256-GCM, "version:iv.tag.ciphertext" in base64url) and keyed blind indexes for lookups.
+import crypto from 'node:crypto';
+import type { KeyRing } from './keyring.ts';
+
+export class Pii {
+  constructor(private readonly ring: KeyRing) {}
+
+  encrypt(plain: string): string {
+    const key = this.ring.keys.get(this.ring.current)!;
+    const iv = crypto.randomBytes(12);
+    const cipher = crypto.createCipheriv('aes-256-gcm', key, iv);
+    const body = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
+    const tag = cipher.getAuthTag();
+    return `${this.ring.current}:${iv.toString('base64url')}.${tag.toString('base64url')}.${body.toString('base64url')}`;
+  }
+
+  decrypt(sealed: string): string {
+    const colon = sealed.indexOf(':');
+    const version = sealed.slice(0, colon);
+    const key = this.ring.keys.get(version);
+    if (!key) throw new Error(`PII key version "${version}" is not in the key ring`);
+    const [iv, tag, body] = sealed.slice(colon + 1).split('.').map((p) => Buffer.from(p, 'base64url'));
+    const decipher = crypto.createDecipheriv('aes-256-gcm', key, iv);
+    decipher.setAuthTag(tag);
+    return Buffer.concat([decipher.update(body), decipher.final()]).toString('utf8');
+  }
+
+  /** True when the ciphertext was sealed with an older key and should be re-encrypted. */
+  isStale(sealed: string): boolean {
+    return !sealed.startsWith(`${this.ring.current}:`);
+  }
+
+  /** Keyed blind index: equal (normalized) inputs give equal hashes; without the key the hash reveals nothing. */
+  blindIndex(kind: string, normalized: string): string {
+    return crypto.createHmac('sha256', this.ring.indexKey).update(`${kind}\u0000${normalized}`).digest('base64url');
+  }
+}

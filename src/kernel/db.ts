@@ -1,0 +1,119 @@
+// One database interface over two engines: embedded PGlite (default, data under ./data) and a PostgreSQL server.
+// Both speak the same SQL; int8 columns come back as JS numbers from both so callers never see engine differences.
+import fs from 'node:fs';
+import path from 'node:path';
+import pg from 'pg';
+import { PGlite } from '@electric-sql/pglite';
+
+export type Row = Record<string, any>;
+
+export interface QueryResult<T> {
+  rows: T[];
+  rowCount: number;
+}
+
+export interface Queryable {
+  query<T = Row>(sql: string, params?: unknown[]): Promise<QueryResult<T>>;
+}
+
+export interface Db extends Queryable {
+  readonly kind: 'pglite' | 'postgres';
+  /** Runs fn in one transaction; retried on serialization failures and deadlocks, so fn must only touch the database. */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /** Runs a script of several statements (migrations). */
+  exec(sql: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+const INT8_OID = 20;
+const RETRYABLE = new Set(['40001', '40P01']);
+
+export interface OpenDbOptions {
+  databaseUrl?: string;
+  dataDir?: string;
+  /** Use a private schema on the server (tests run side by side in one database). */
+  schema?: string;
+  /** In-memory PGlite (tests). */
+  memory?: boolean;
+  poolSize?: number;
+}
+
+export async function openDb(options: OpenDbOptions): Promise<Db> {
+  if (options.databaseUrl) return openServer(options.databaseUrl, options.schema, options.poolSize ?? 10);
+  return openEmbedded(options.memory ? undefined : path.join(options.dataDir ?? './data', 'pglite'));
+}
+
+async function openEmbedded(dir: string | undefined): Promise<Db> {
+  if (dir) fs.mkdirSync(dir, { recursive: true });
+  const lite = new PGlite(dir, { parsers: { [INT8_OID]: (v: string) => Number(v) } });
+  await lite.waitReady;
+  const asResult = <T>(r: { rows: unknown[]; affectedRows?: number }): QueryResult<T> => ({
+    rows: r.rows as T[],
+    rowCount: r.affectedRows ?? r.rows.length,
+  });
+  return {
+    kind: 'pglite',
+    async query<T>(sql: string, params: unknown[] = []) {
+      return asResult<T>(await lite.query(sql, params));
+    },
+    // PGlite is one connection: its transactions are already exclusive, so they never conflict and need no retry.
+    async transaction<T>(fn: (tx: Queryable) => Promise<T>) {
+      return lite.transaction(async (tx) =>
+        fn({ query: async <R>(sql: string, params: unknown[] = []) => asResult<R>(await tx.query(sql, params)) }),
+      );
+    },
+    async exec(sql: string) {
+      await lite.exec(sql);
+    },
+    async close() {
+      await lite.close();
+    },
+  };
+}
+
+async function openServer(url: string, schema: string | undefined, max: number): Promise<Db> {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max,
+    types: { getTypeParser: ((oid: number, format?: any) => (oid === INT8_OID ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format))) as any },
+    options: schema ? `-c search_path=${schema}` : undefined,
+  });
+  if (schema) {
+    const c = await pool.connect();
+    try {
+      await c.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+    } finally {
+      c.release();
+    }
+  }
+  const asResult = <T>(r: pg.QueryResult): QueryResult<T> => ({ rows: r.rows as T[], rowCount: r.rowCount ?? 0 });
+  return {
+    kind: 'postgres',
+    async query<T>(sql: string, params: unknown[] = []) {
+      return asResult<T>(await pool.query(sql, params as any[]));
+    },
+    async transaction<T>(fn: (tx: Queryable) => Promise<T>) {
+      for (let attempt = 1; ; attempt++) {
+        const client = await pool.connect();
+        try {
+          await client.query('BEGIN');
+          const result = await fn({ query: async <R>(sql: string, params: unknown[] = []) => asResult<R>(await client.query(sql, params as any[])) });
+          await client.query('COMMIT');
+          return result;
+        } catch (err: any) {
+          await client.query('ROLLBACK').catch(() => {});
+          if (RETRYABLE.has(err?.code) && attempt < 5) continue;
+          throw err;
+        } finally {
+          client.release();
+        }
+      }
+    },
+    async exec(sql: string) {
+      await pool.query(sql);
+    },
+    async close() {
+      await pool.end();
+    },
+  };
+}

@@ -1,0 +1,62 @@
+// Parsing date-times from files and APIs. Values without an offset are wall-clock times in the given zone.
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function offsetMs(utcMs: number, timeZone: string): number {
+  let f = formatters.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+    formatters.set(timeZone, f);
+  }
+  const p = Object.fromEntries(f.formatToParts(new Date(utcMs)).map((x) => [x.type, x.value]));
+  const asUtc = Date.UTC(+p.year, +p.month - 1, +p.day, +p.hour, +p.minute, +p.second);
+  return asUtc - Math.floor(utcMs / 1000) * 1000;
+}
+
+export function isValidTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function wallTimeToUtc(y: number, mo: number, d: number, h: number, mi: number, s: number, timeZone: string): Date {
+  const guess = Date.UTC(y, mo - 1, d, h, mi, s);
+  const first = guess - offsetMs(guess, timeZone);
+  // Re-check at the candidate instant so DST transitions land on the right side.
+  return new Date(guess - offsetMs(first, timeZone));
+}
+
+const NAIVE = /^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?$/;
+
+/** Parses ISO-8601 with offset, naive "YYYY-MM-DD[ HH:mm[:ss]]" (also with / or .), epoch seconds/ms, or a Date. */
+export function parseDateTime(value: unknown, timeZone: string): Date | null {
+  if (value instanceof Date) {
+    // Spreadsheet cells carry wall-clock time in UTC fields.
+    return Number.isNaN(value.getTime()) ? null : wallTimeToUtc(value.getUTCFullYear(), value.getUTCMonth() + 1, value.getUTCDate(), value.getUTCHours(), value.getUTCMinutes(), value.getUTCSeconds(), timeZone);
+  }
+  if (typeof value === 'number') return epoch(value);
+  if (typeof value !== 'string') return null;
+  const s = value.trim();
+  if (/^\d{10}$|^\d{13}$/.test(s)) return epoch(Number(s));
+  const m = NAIVE.exec(s);
+  if (m) {
+    const [y, mo, d, h, mi, sec] = [m[1], m[2], m[3], m[4] ?? '0', m[5] ?? '0', m[6] ?? '0'].map(Number);
+    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 59) return null;
+    const date = wallTimeToUtc(y, mo, d, h, mi, sec, timeZone);
+    return Number.isNaN(date.getTime()) ? null : date;
+  }
+  if (/^\d{4}-\d{2}-\d{2}T.*(Z|[+-]\d{2}:?\d{2})$/.test(s)) {
+    const t = Date.parse(s);
+    return Number.isNaN(t) ? null : new Date(t);
+  }
+  return null;
+}
+
+function epoch(n: number): Date | null {
+  const ms = n < 1e12 ? n * 1000 : n;
+  const d = new Date(ms);
+  return Number.isNaN(d.getTime()) ? null : d;
+}

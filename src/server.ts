@@ -1,0 +1,140 @@
+// Composes the platform: database and migrations, PII keys, the HTTP API with its OpenAPI document, the console,
+// and the background import runner.
+import fs from 'node:fs';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import cookie from '@fastify/cookie';
+import multipart from '@fastify/multipart';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import fastifyStatic from '@fastify/static';
+import pino from 'pino';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import type { Config } from './kernel/config.ts';
+import type { AppContext } from './kernel/context.ts';
+import { openDb, type Db } from './kernel/db.ts';
+import { migrate } from './kernel/migrate.ts';
+import { loadKeyRing, type KeyRing } from './kernel/crypto/keyring.ts';
+import { Pii } from './kernel/crypto/pii.ts';
+import { systemClock, type Clock } from './kernel/clock.ts';
+import { Metrics } from './kernel/metrics.ts';
+import { RulesCache } from './identity/rules-cache.ts';
+import { registerErrorHandler } from './http/errors.ts';
+import { registerAuth } from './http/auth.ts';
+import { registerAccessRoutes } from './access/routes.ts';
+import { registerTrackingRoutes } from './ingest/tracking/routes.ts';
+import { registerOrderRoutes } from './ingest/orders/routes.ts';
+import { registerImportRoutes } from './ingest/imports/routes.ts';
+import { ImportRunner } from './ingest/imports/runner.ts';
+import { registerCustomerRoutes } from './customers/routes.ts';
+import { registerIdentityRoutes } from './identity/routes.ts';
+import { registerOverviewRoutes } from './overview/routes.ts';
+
+export interface Platform {
+  app: FastifyInstance;
+  ctx: AppContext;
+  runner: ImportRunner;
+  close(): Promise<void>;
+}
+
+export interface PlatformOptions {
+  clock?: Clock;
+  db?: Db;
+  keyRing?: KeyRing;
+  /** Database schema on the server (tests). */
+  schema?: string;
+  runImports?: boolean;
+}
+
+export async function openContext(config: Config, opts: PlatformOptions = {}): Promise<AppContext> {
+  const log = pino({ level: config.logLevel, redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]', '*.password', '*.writeKey'] });
+  const db = opts.db ?? (await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, schema: opts.schema }));
+  const ran = await migrate(db);
+  if (ran.length) log.info({ migrations: ran }, 'migrations applied');
+  const pii = new Pii(opts.keyRing ?? loadKeyRing({ piiKey: config.piiKey, piiKeyFile: config.piiKeyFile }));
+  return { config, db, pii, rules: new RulesCache(), clock: opts.clock ?? systemClock, log, metrics: new Metrics() };
+}
+
+export async function createPlatform(config: Config, opts: PlatformOptions = {}): Promise<Platform> {
+  const ctx = await openContext(config, opts);
+  const app: FastifyInstance = Fastify({
+    // Per-request lines only at debug level; errors are always logged.
+    loggerInstance: ctx.log.child({ component: 'http' }, { level: config.logLevel === 'debug' ? 'debug' : 'warn' }) as FastifyBaseLogger,
+    bodyLimit: config.bodyLimit,
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  // RudderStack's SDK gzips its batches; Segment's may. Decompressed bytes still count against bodyLimit.
+  app.addHook('preParsing', async (req, _reply, payload) => {
+    const enc = req.headers['content-encoding'];
+    if (enc === 'gzip' || enc === 'deflate') {
+      delete req.headers['content-length'];
+      return payload.pipe(enc === 'gzip' ? zlib.createGunzip() : zlib.createInflate());
+    }
+    return payload;
+  });
+  app.addHook('onResponse', async (req, reply) => {
+    ctx.metrics.inc('siyu_http_requests_total', 'HTTP requests by status class', 1, { status: `${Math.floor(reply.statusCode / 100)}xx` });
+  });
+
+  await app.register(cookie);
+  await app.register(multipart, { limits: { fileSize: config.uploadLimit, files: 1, fields: 10 } });
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Siyu API', version: '0.1.0', description: 'Siyu (私域) private-domain customer operations platform. Tracking endpoints follow the Segment HTTP spec.' },
+      components: {
+        securitySchemes: {
+          writeKey: { type: 'http', scheme: 'basic', description: 'Write key as the basic-auth username' },
+          secretKey: { type: 'http', scheme: 'bearer', description: 'Secret key (sk_...)' },
+          session: { type: 'apiKey', in: 'cookie', name: 'siyu_session' },
+        },
+      },
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  registerErrorHandler(app);
+  registerAuth(app, ctx);
+  registerAccessRoutes(app, ctx);
+  registerTrackingRoutes(app, ctx);
+  registerOrderRoutes(app, ctx);
+  registerImportRoutes(app, ctx);
+  registerCustomerRoutes(app, ctx);
+  registerIdentityRoutes(app, ctx);
+  registerOverviewRoutes(app, ctx);
+
+  app.get('/healthz', { config: { auth: 'public' }, schema: { hide: true } }, async () => ({ ok: true }));
+  app.get('/metrics', { config: { auth: 'public' }, schema: { hide: true } }, async (_req, reply) => reply.type('text/plain; version=0.0.4').send(ctx.metrics.render()));
+  serveConsole(app, config.webDistDir);
+
+  const runner = new ImportRunner(ctx, { leaseMs: config.importLeaseMs, pollMs: 500, chunkRows: 2000 });
+  if (opts.runImports !== false) runner.start();
+  return {
+    app,
+    ctx,
+    runner,
+    async close() {
+      await runner.stop();
+      await app.close();
+      if (!opts.db) await ctx.db.close();
+    },
+  };
+}
+
+function serveConsole(app: FastifyInstance, dist: string) {
+  const index = path.join(dist, 'index.html');
+  const built = fs.existsSync(index);
+  if (built) app.register(fastifyStatic, { root: dist, wildcard: false });
+  app.setNotFoundHandler((req, reply) => {
+    if (req.method === 'GET' && !req.url.startsWith('/v1/') && built) {
+      return reply.type('text/html').send(fs.readFileSync(index));
+    }
+    if (req.method === 'GET' && req.url === '/' && !built) {
+      return reply.type('text/plain').send('The console is not built yet: run `npm run build:web` (npm start does it for you). The API is at /v1 and its documentation at /docs.');
+    }
+    return reply.status(404).send({ error: { code: 'not_found', message: `${req.method} ${req.url} does not exist; see /docs`, problems: [] } });
+  });
+}

@@ -1,0 +1,116 @@
+// The Segment-compatible tracking API over real HTTP, on each storage engine.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import zlib from 'node:zlib';
+import { ENGINES, startPlatform, type TestPlatform } from './helpers/platform.ts';
+
+for (const engine of ENGINES) {
+  describe(`tracking API (${engine})`, () => {
+    let t: TestPlatform;
+    before(async () => (t = await startPlatform(engine)));
+    after(async () => t.close());
+
+    it('accepts every Segment call type and stitches anonymous activity to the person who identifies', async () => {
+      const anon = 'device-aaa';
+      for (const [path, body] of [
+        ['/v1/page', { anonymousId: anon, name: '首页', messageId: 'm-page' }],
+        ['/v1/track', { anonymousId: anon, event: 'Product Viewed', properties: { sku: 'A1' }, messageId: 'm-track' }],
+        ['/v1/identify', { userId: 'u-1', anonymousId: anon, traits: { name: '王小明', phone: '13912345678', city: '上海' }, messageId: 'm-identify' }],
+        ['/v1/screen', { userId: 'u-1', name: 'Cart', messageId: 'm-screen' }],
+        ['/v1/group', { userId: 'u-1', groupId: 'company-9', traits: { name: 'ACME' }, messageId: 'm-group' }],
+        ['/v1/alias', { userId: 'u-1', previousId: 'old-device-1', messageId: 'm-alias' }],
+      ] as const) {
+        const res = await t.track(path, body);
+        assert.equal(res.status, 200, `${path}: ${JSON.stringify(res.body)}`);
+        assert.equal(res.body.results[0].status, 'accepted');
+      }
+      const customers = (await t.api('GET', '/v1/customers?q=13912345678')).body.customers;
+      assert.equal(customers.length, 1);
+      const c = (await t.api('GET', `/v1/customers/${customers[0].id}`)).body;
+      assert.equal(c.pii.phone, '139****5678', 'PII is masked by default');
+      assert.equal(c.attributes.city, '上海');
+      const types = c.identities.map((i: any) => i.type).sort();
+      assert.deepEqual(types, ['anonymous_id', 'anonymous_id', 'phone', 'user_id']);
+      const tl = (await t.api('GET', `/v1/customers/${c.id}/timeline`)).body.entries;
+      assert.equal(tl.filter((e: any) => e.kind === 'event').length, 6, 'all six calls are in one timeline');
+    });
+
+    it('answers a batch per item and stores a retried batch only once', async () => {
+      const batch = {
+        batch: [
+          { type: 'track', userId: 'u-b1', event: 'A', messageId: 'b-1' },
+          { type: 'track', userId: 'u-b1', messageId: 'b-2' },
+          { type: 'identify', traits: { name: 'x' }, messageId: 'b-3' },
+          { type: 'nonsense', userId: 'u-b1', messageId: 'b-4' },
+          { type: 'track', userId: 'u-b2', event: 'B', messageId: 'b-5' },
+          { type: 'track', userId: 'null', event: 'C', messageId: 'b-6' },
+        ],
+      };
+      const first = await t.track('/v1/batch', batch);
+      assert.equal(first.status, 200);
+      const statuses = first.body.results.map((r: any) => r.status);
+      assert.deepEqual(statuses, ['accepted', 'rejected', 'rejected', 'rejected', 'accepted', 'rejected']);
+      assert.equal(first.body.results[1].errors[0].field, 'batch.1.event');
+      assert.match(first.body.results[2].errors[0].message, /userId or anonymousId/);
+      assert.equal(first.body.results[3].errors[0].field, 'batch.3.type');
+      assert.match(first.body.results[5].errors[0].message, /placeholder/);
+
+      const retry = await t.track('/v1/batch', batch);
+      assert.deepEqual(retry.body.results.map((r: any) => r.status), ['duplicate', 'rejected', 'rejected', 'rejected', 'duplicate', 'rejected']);
+      const { rows } = await t.platform.ctx.db.query(`SELECT count(*)::int AS n FROM events WHERE message_id LIKE 'b-%'`);
+      assert.equal(rows[0].n, 2);
+    });
+
+    it('corrects client clock skew with sentAt', async () => {
+      // The client's clock runs 1 hour fast: it says it sent at 11:00 while the server received at ~now.
+      const now = Date.now();
+      const skew = 3600_000;
+      const res = await t.track('/v1/batch', {
+        sentAt: new Date(now + skew).toISOString(),
+        batch: [{ type: 'track', userId: 'skewed', event: 'Skew', messageId: 'skew-1', timestamp: new Date(now + skew - 60_000).toISOString() }],
+      });
+      assert.equal(res.status, 200);
+      const { rows } = await t.platform.ctx.db.query(`SELECT ts, original_ts FROM events WHERE message_id = 'skew-1'`);
+      const corrected = new Date(rows[0].ts).getTime();
+      assert.ok(Math.abs(corrected - (now - 60_000)) < 5000, `expected ~1 minute ago, got ${new Date(corrected).toISOString()}`);
+      assert.equal(new Date(rows[0].original_ts).getTime(), now + skew - 60_000);
+    });
+
+    it('accepts gzip bodies (RudderStack compresses its batches)', async () => {
+      const body = zlib.gzipSync(JSON.stringify({ batch: [{ type: 'track', anonymousId: 'gz', event: 'Zipped', messageId: 'gz-1' }] }));
+      const res = await fetch(`${t.url}/v1/batch`, {
+        method: 'POST', body,
+        headers: { 'content-type': 'application/json', 'content-encoding': 'gzip', authorization: `Basic ${Buffer.from(`${t.ws.writeKey}:`).toString('base64')}` },
+      });
+      assert.equal(res.status, 200);
+      assert.equal((await res.json()).results[0].status, 'accepted');
+    });
+
+    it('refuses bad keys, malformed JSON, wrong types and oversize bodies with the field named', async () => {
+      const bad = await fetch(`${t.url}/v1/track`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Basic ${Buffer.from('wk_nope:').toString('base64')}` }, body: '{"userId":"a","event":"x"}' });
+      assert.equal(bad.status, 401);
+      assert.match((await bad.json()).error.message, /Invalid write key/);
+      const none = await fetch(`${t.url}/v1/track`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"userId":"a","event":"x"}' });
+      assert.equal(none.status, 401);
+
+      const malformed = await t.track('/v1/track', '{"userId": "a", "event": ');
+      assert.equal(malformed.status, 400);
+      assert.match(malformed.body.error.message, /body: malformed JSON/);
+
+      const wrongType = await t.track('/v1/track', { userId: 'a', event: 42 });
+      assert.equal(wrongType.status, 400);
+      assert.equal(wrongType.body.error.problems[0].field, 'body.event');
+
+      const badDate = await t.track('/v1/track', { userId: 'a', event: 'x', timestamp: 'yesterday' });
+      assert.equal(badDate.status, 400);
+      assert.equal(badDate.body.error.problems[0].field, 'body.timestamp');
+
+      const huge = await t.track('/v1/batch', { batch: [{ type: 'track', userId: 'a', event: 'x', properties: { blob: 'x'.repeat(5 * 1024 * 1024) } }] });
+      assert.equal(huge.status, 413);
+      assert.match(huge.body.error.message, /limit/);
+
+      const writeKeyCannotRead = await t.api('GET', '/v1/customers', undefined, { authorization: `Bearer ${t.ws.writeKey}` });
+      assert.equal(writeKeyCannotRead.status, 401);
+    });
+  });
+}
