@@ -1,0 +1,69 @@
+import { StrictMode, useEffect, useState } from 'react';
+import { createRoot } from 'react-dom/client';
+import { BrowserRouter, Navigate, Route, Routes } from 'react-router-dom';
+import { App as AntApp, ConfigProvider, Spin } from 'antd';
+import zhCN from 'antd/locale/zh_CN';
+import enUS from 'antd/locale/en_US';
+import { LangProvider, useLang } from './i18n.tsx';
+import { api } from './api.ts';
+import { AppLayout, COMING_SOON } from './components/AppLayout.tsx';
+import { LoginPage } from './pages/Login.tsx';
+import { OverviewPage } from './pages/Overview.tsx';
+import { CustomersPage } from './pages/Customers.tsx';
+import { CustomerPage } from './pages/Customer360.tsx';
+import { ImportsPage } from './pages/Imports.tsx';
+import { SettingsPage } from './pages/Settings.tsx';
+import { ComingSoonPage } from './pages/ComingSoon.tsx';
+
+export interface Me {
+  actor: { role: string; email: string | null; name: string | null };
+  workspace: { id: string; name: string };
+  permissions: string[];
+}
+
+function Root() {
+  const { lang } = useLang();
+  const [me, setMe] = useState<Me | null | undefined>(undefined);
+  const refresh = () => api<Me>('GET', '/v1/auth/me').then(setMe, () => setMe(null));
+  useEffect(() => {
+    refresh();
+    const onLogout = () => setMe(null);
+    window.addEventListener('siyu:logged-out', onLogout);
+    return () => window.removeEventListener('siyu:logged-out', onLogout);
+  }, []);
+  return (
+    <ConfigProvider locale={lang === 'en' ? enUS : zhCN} theme={{ token: { colorPrimary: '#c0392b' } }}>
+      <AntApp>
+        {me === undefined ? (
+          <Spin style={{ marginTop: 200, width: '100%' }} />
+        ) : me === null ? (
+          <LoginPage onLoggedIn={refresh} />
+        ) : (
+          <Routes>
+            <Route element={<AppLayout me={me} onLogout={() => setMe(null)} />}>
+              <Route path="/" element={<OverviewPage />} />
+              <Route path="/customers" element={<CustomersPage />} />
+              <Route path="/customers/:id" element={<CustomerPage me={me} />} />
+              <Route path="/imports" element={<ImportsPage />} />
+              <Route path="/settings" element={<SettingsPage />} />
+              {COMING_SOON.map((c) => (
+                <Route key={c.key} path={`/${c.key}`} element={<ComingSoonPage titleKey={c.key} issue={c.issue} />} />
+              ))}
+              <Route path="*" element={<Navigate to="/" replace />} />
+            </Route>
+          </Routes>
+        )}
+      </AntApp>
+    </ConfigProvider>
+  );
+}
+
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <LangProvider>
+      <BrowserRouter>
+        <Root />
+      </BrowserRouter>
+    </LangProvider>
+  </StrictMode>,
+);
