@@ -100,16 +100,17 @@ export async function rootOf(tx: TenantTx, id: number): Promise<number> {
 export async function customer360(tx: TenantTx, pii: Pii, id: number, reveal: boolean) {
   const root = await rootOf(tx, id);
   const ws = tx.workspaceId;
-  const [profile, members, identities, merges, orders, conflicts] = await Promise.all([
-    tx.query(`SELECT ${LIST_COLUMNS}, c.pii, c.source FROM customers c WHERE c.workspace_id = $1 AND c.id = $2`, [ws, root]),
-    tx.query<{ id: number }>(`SELECT id FROM customers WHERE workspace_id = $1 AND canonical_id = $2 ORDER BY id`, [ws, root]),
-    tx.query(
+  // One transaction is one connection: the reads run one after another.
+  const reads = [
+    () => tx.query(`SELECT ${LIST_COLUMNS}, c.pii, c.source FROM customers c WHERE c.workspace_id = $1 AND c.id = $2`, [ws, root]),
+    () => tx.query(`SELECT id FROM customers WHERE workspace_id = $1 AND canonical_id = $2 ORDER BY id`, [ws, root]),
+    () => tx.query(
       `SELECT i.id_type, i.scope, i.value_masked, i.value_enc, i.customer_id, i.source, i.created_at
          FROM identities i JOIN customers c ON c.workspace_id = $1 AND c.id = i.customer_id
         WHERE i.workspace_id = $1 AND c.canonical_id = $2 ORDER BY i.created_at`,
       [ws, root],
     ),
-    tx.query(
+    () => tx.query(
       `SELECT m.id, m.winner_id, m.loser_id, m.reason, m.evidence, m.actor, m.created_at, m.undone_at, m.undone_by, m.undo_reason
          FROM merges m
         WHERE m.workspace_id = $1 AND (m.winner_id IN (SELECT id FROM customers WHERE workspace_id = $1 AND canonical_id = $2)
@@ -117,14 +118,17 @@ export async function customer360(tx: TenantTx, pii: Pii, id: number, reveal: bo
         ORDER BY m.created_at DESC`,
       [ws, root],
     ),
-    tx.query(
+    () => tx.query(
       `SELECT o.order_id, o.status, o.currency, o.amount, o.refunded_amount, o.items, o.channel, o.store, o.placed_at
          FROM orders o JOIN customers c ON c.workspace_id = $1 AND c.id = o.customer_id
         WHERE o.workspace_id = $1 AND c.canonical_id = $2 ORDER BY o.placed_at DESC LIMIT 50`,
       [ws, root],
     ),
-    tx.query(`SELECT kind, details, at FROM identity_conflicts WHERE workspace_id = $1 AND customer_id = $2 ORDER BY at DESC LIMIT 20`, [ws, root]),
-  ]);
+    () => tx.query(`SELECT kind, details, at FROM identity_conflicts WHERE workspace_id = $1 AND customer_id = $2 ORDER BY at DESC LIMIT 20`, [ws, root]),
+  ];
+  const results = [];
+  for (const read of reads) results.push(await read());
+  const [profile, members, identities, merges, orders, conflicts] = results;
   const p = profile.rows[0];
   const s = summary(p);
   return {

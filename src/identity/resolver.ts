@@ -155,7 +155,14 @@ export class IdentityResolver {
 
     for (const req of requests) {
       const ids = [...req.identifiers].sort((a, b) => rule(a).priority - rule(b).priority);
-      const found = ids.filter((id) => owner.has(identifierKey(id)));
+      const bringsUnique = ids.some((id) => rule(id).strength === 'unique');
+      // A device id already used by a known person is not evidence about someone else who logs in on that device
+      // (shared phones, store tablets): it neither decides nor merges, and stays with its owner.
+      const found = ids.filter((id) => {
+        if (!owner.has(identifierKey(id))) return false;
+        if (req.explicit || !bringsUnique || rule(id).strength === 'unique') return true;
+        return groups.get(rootOf(owner.get(identifierKey(id))!))!.anonymous;
+      });
       let root: number;
       if (found.length === 0) {
         root = nextTemp--;
