@@ -75,6 +75,25 @@ export async function createPlatform(config: Config, opts: PlatformOptions = {})
     }
     return payload;
   });
+  // SDKs and browsers are loose about Content-Type (RudderStack sends gzipped JSON as x-www-form-urlencoded,
+  // navigator.sendBeacon sends text/plain): any body that is not multipart is read as JSON.
+  app.addContentTypeParser('*', { parseAs: 'string' }, (req, body, done) => {
+    try {
+      done(null, body === '' ? undefined : JSON.parse(body as string));
+    } catch (err: any) {
+      err.statusCode = 400;
+      done(err, undefined);
+    }
+  });
+  app.removeContentTypeParser('application/x-www-form-urlencoded');
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (req, body, done) => {
+    try {
+      done(null, JSON.parse(body as string));
+    } catch (err: any) {
+      err.statusCode = 400;
+      done(err, undefined);
+    }
+  });
   app.addHook('onResponse', async (req, reply) => {
     ctx.metrics.inc('siyu_http_requests_total', 'HTTP requests by status class', 1, { status: `${Math.floor(reply.statusCode / 100)}xx` });
   });

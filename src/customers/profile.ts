@@ -1,6 +1,7 @@
 // Splitting incoming traits into encrypted PII and plain attributes, and reading a profile back (masked or not).
 import type { Pii } from '../kernel/crypto/pii.ts';
 import { maskFor } from '../kernel/crypto/mask.ts';
+import { normalizeIdentifier } from '../identity/identifiers.ts';
 
 export const PII_FIELDS = ['name', 'phone', 'email', 'address', 'birthday'] as const;
 export type PiiField = (typeof PII_FIELDS)[number];
@@ -28,7 +29,12 @@ export function buildProfilePatch(pii: Pii, traits: Record<string, unknown>): Pr
   for (const [key, raw] of Object.entries(t)) {
     if (raw === undefined || raw === null || raw === '') continue;
     if ((PII_FIELDS as readonly string[]).includes(key)) {
-      const value = typeof raw === 'object' ? Object.values(raw as object).filter(Boolean).join(' ') : String(raw);
+      let value = typeof raw === 'object' ? Object.values(raw as object).filter(Boolean).join(' ') : String(raw).trim();
+      if (key === 'phone' || key === 'email') {
+        // Stored the way lookups see it (13912345678, lower-case email) when it is a valid value.
+        const n = normalizeIdentifier(key, value);
+        if (n.ok) value = n.value;
+      }
       patch.pii[key] = pii.encrypt(value);
       patch.piiMasked[key] = maskFor(key, value);
       if (key === 'name') patch.nameBidx = pii.blindIndex('name', normalizeName(value));
