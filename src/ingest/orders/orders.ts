@@ -60,13 +60,22 @@ export async function recordOrders(ctx: AppContext, tx: TenantTx, orders: OrderI
   const existing = await tx.query(`SELECT ${ORDER_COLUMNS} FROM orders WHERE workspace_id = $1 AND order_id = ANY($2)`, [ws, orders.map((o) => o.order_id)]);
   const known = new Map(existing.rows.map((r: any) => [r.order_id, view(r)]));
   const fresh: Pending[] = [];
+  const repeats: { answer: OrderAnswer; of: Pending }[] = [];
+  const freshById = new Map<string, Pending>();
   const answers: OrderAnswer[] = orders.map((input) => {
     const warnings: Warning[] = [];
     const prior = known.get(input.order_id);
     if (prior) return { order: { ...prior, duplicate: true }, warnings };
+    const earlier = freshById.get(input.order_id);
+    if (earlier) {
+      // A repeat inside one batch is a replay too: it answers with the order its first copy stores.
+      const answer: OrderAnswer = { warnings };
+      repeats.push({ answer, of: earlier });
+      return answer;
+    }
     const entry: Pending = { input, warnings, ids: identifiersOfCustomer(input.customer, warnings) };
     fresh.push(entry);
-    known.set(input.order_id, { order_id: input.order_id } as StoredOrder); // a repeat inside one batch is a replay too
+    freshById.set(input.order_id, entry);
     return entry;
   });
   const withIds = fresh.filter((f) => f.ids.length > 0);
@@ -88,9 +97,14 @@ export async function recordOrders(ctx: AppContext, tx: TenantTx, orders: OrderI
        fresh.map((f) => f.input.store ?? null), fresh.map((f) => new Date(f.input.placed_at)), fresh.map((f) => JSON.stringify(f.input.properties)), fresh.map((f) => f.input.kind)],
     );
     const inserted = new Map(rows.map((r: any) => [r.order_id, view(r)]));
-    for (const f of fresh) f.order = inserted.get(f.input.order_id) ?? ({ order_id: f.input.order_id, duplicate: true } as StoredOrder);
+    // Not inserted means another request stored the same order_id a moment ago: answer with that one.
+    const raced = fresh.filter((f) => !inserted.has(f.input.order_id)).map((f) => f.input.order_id);
+    const others = raced.length ? await tx.query(`SELECT ${ORDER_COLUMNS} FROM orders WHERE workspace_id = $1 AND order_id = ANY($2)`, [ws, raced]) : { rows: [] };
+    for (const r of others.rows) inserted.set(r.order_id, { ...view(r), duplicate: true });
+    for (const f of fresh) f.order = inserted.get(f.input.order_id);
     await touchBuyers(tx, [...new Set(customerIds)], fresh.filter((f) => customerOf.has(f)).map((f) => ({ id: customerOf.get(f)!, at: new Date(f.input.placed_at), channel: f.input.channel })));
   }
+  for (const r of repeats) r.answer.order = r.of.order && { ...r.of.order, duplicate: true };
   return answers.map((a) => ({ order: a.order, warnings: a.warnings }));
 }
 
