@@ -200,6 +200,7 @@ CREATE TABLE imports (
   filename      text NOT NULL,
   file_path     text NOT NULL,
   options       jsonb NOT NULL DEFAULT '{}',
+  header        text[],                             -- the file's header row, for the error report's columns
   status        text NOT NULL DEFAULT 'queued' CHECK (status IN ('queued','running','done','failed')),
   bytes_total   bigint NOT NULL DEFAULT 0,
   bytes_done    bigint NOT NULL DEFAULT 0,

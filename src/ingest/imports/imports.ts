@@ -95,12 +95,16 @@ export async function listImports(tx: TenantTx, limit: number) {
 
 /** The per-row error report as CSV, safe to open in a spreadsheet, in pages so large reports stream. */
 export async function* errorReport(ctx: AppContext, workspaceId: string, importId: string): AsyncGenerator<string> {
-  await withTenant(ctx.db, workspaceId, (tx) => getImport(tx, importId));
-  yield '\ufeff' + csvLine(['row', 'field', 'message', 'original_row']);
+  const header = await withTenant(ctx.db, workspaceId, async (tx) => {
+    await getImport(tx, importId);
+    return (await tx.query<{ header: string[] | null }>(`SELECT header FROM imports WHERE workspace_id = $1 AND id = $2`, [workspaceId, importId])).rows[0].header ?? [];
+  });
+  // The original row follows in its own columns, so the report can be fixed in a spreadsheet and imported again.
+  yield '\ufeff' + csvLine(['row', 'field', 'message', ...header]);
   let after = -1;
   for (;;) {
     const { rows } = await withTenant(ctx.db, workspaceId, (tx) =>
-      tx.query<{ row_no: number; field: string; message: string; raw: unknown }>(
+      tx.query<{ row_no: number; field: string; message: string; raw: Record<string, string> }>(
         `SELECT row_no, field, message, raw FROM import_errors
           WHERE workspace_id = $1 AND import_id = $2
             AND row_no IN (SELECT DISTINCT row_no FROM import_errors WHERE workspace_id = $1 AND import_id = $2 AND row_no > $3 ORDER BY row_no LIMIT 2000)
@@ -110,7 +114,7 @@ export async function* errorReport(ctx: AppContext, workspaceId: string, importI
     );
     if (rows.length === 0) return;
     // Pages hold whole rows, so a row's several field errors never straddle two pages.
-    yield rows.map((r) => csvLine([r.row_no, r.field, r.message, r.raw])).join('');
+    yield rows.map((r) => csvLine([r.row_no, r.field, r.message, ...header.map((h) => r.raw[h] ?? '')])).join('');
     after = rows[rows.length - 1].row_no;
   }
 }

@@ -112,7 +112,7 @@ function money(raw: string, opts: ImportOptions, field: string, errors: FieldErr
     return null;
   }
   if (n < 0) {
-    errors.push({ field, message: `${raw} must not be negative` });
+    errors.push({ field, message: `must not be negative (got ${raw})` });
     return null;
   }
   const minor = opts.moneyUnit === 'major' ? Math.round(n * 100) : n;

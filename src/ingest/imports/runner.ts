@@ -75,7 +75,7 @@ export class ImportRunner {
     try {
       await this.process(rows[0]);
     } catch (err: any) {
-      this.ctx.log.error({ err, importId: rows[0].id }, 'import failed');
+      this.ctx.log.warn({ err: String(err?.message ?? err), importId: rows[0].id }, 'import failed');
       await this.ctx.db.query(`UPDATE imports SET status = 'failed', error = $3, finished_at = now() WHERE workspace_id = $1 AND id = $2`, [
         rows[0].workspace_id, rows[0].id, String(err?.message ?? err),
       ]);
@@ -86,6 +86,7 @@ export class ImportRunner {
   private async process(imp: ImportRow) {
     const source = await openRows(imp.file_path, imp.format);
     try {
+      await this.ctx.db.query(`UPDATE imports SET header = $3 WHERE workspace_id = $1 AND id = $2`, [imp.workspace_id, imp.id, source.header]);
       const map = mapColumns(imp.kind, source.header, imp.options.mapping);
       const missing = requiredColumns(imp.kind).filter((any) => !any.some((f) => map.fields.has(f)));
       if (missing.length > 0) {
