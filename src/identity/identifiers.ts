@@ -61,7 +61,7 @@ function normalizePhone(raw: string): Normalized {
   else if (digits.startsWith('0086')) digits = digits.slice(4);
   else if (digits.startsWith('86') && digits.length === 13) digits = digits.slice(2);
   if (/^1[3-9]\d{9}$/.test(digits)) {
-    if (PLACEHOLDER_PHONES.has(digits) || /^1\d(\d)\1{7}$/.test(digits)) return { ok: false, reason: `${digits} is a placeholder phone number` };
+    if (PLACEHOLDER_PHONES.has(digits) || /^1\d(\d)\1{8}$/.test(digits)) return { ok: false, reason: `${digits} is a placeholder phone number` };
     return { ok: true, value: digits };
   }
   if (/^\+\d{6,15}$/.test(digits)) return { ok: true, value: digits };

@@ -24,9 +24,14 @@ export function isValidTimeZone(tz: string): boolean {
 
 export function wallTimeToUtc(y: number, mo: number, d: number, h: number, mi: number, s: number, timeZone: string): Date {
   const guess = Date.UTC(y, mo - 1, d, h, mi, s);
-  const first = guess - offsetMs(guess, timeZone);
-  // Re-check at the candidate instant so DST transitions land on the right side.
-  return new Date(guess - offsetMs(first, timeZone));
+  const o1 = offsetMs(guess, timeZone);
+  const t1 = guess - o1;
+  const o2 = offsetMs(t1, timeZone);
+  if (o1 === o2) return new Date(t1);
+  const t2 = guess - o2;
+  if (offsetMs(t2, timeZone) === o2) return new Date(t2);
+  // The wall time falls in a DST gap (it never happened): move it forward, as calendars do.
+  return new Date(Math.max(t1, t2));
 }
 
 const NAIVE = /^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?$/;

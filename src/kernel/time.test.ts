@@ -1,0 +1,34 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseDateTime } from './time.ts';
+import { csvCell, csvLine } from './csv.ts';
+
+describe('date-times from files', () => {
+  const cases: [unknown, string, string | null][] = [
+    ['2026-06-18 20:15:00', 'Asia/Shanghai', '2026-06-18T12:15:00.000Z'],
+    ['2026/6/18 8:05', 'Asia/Shanghai', '2026-06-18T00:05:00.000Z'],
+    ['2011-07-01 09:00:00', 'Europe/London', '2011-07-01T08:00:00.000Z'], // BST
+    ['2011-01-10 09:00:00', 'Europe/London', '2011-01-10T09:00:00.000Z'],
+    ['2026-03-08 02:30:00', 'America/New_York', '2026-03-08T07:30:00.000Z'], // in the DST gap: moved forward
+    ['2026-06-18T20:15:00+08:00', 'UTC', '2026-06-18T12:15:00.000Z'],
+    ['1781784900', 'UTC', '2026-06-18T12:15:00.000Z'],
+    [new Date(Date.UTC(2026, 5, 18, 20, 15)), 'Asia/Shanghai', '2026-06-18T12:15:00.000Z'],
+    ['2026-13-01', 'UTC', null],
+    ['yesterday', 'UTC', null],
+  ];
+  for (const [raw, tz, expected] of cases) {
+    it(`${String(raw)} in ${tz}`, () => assert.equal(parseDateTime(raw, tz)?.toISOString() ?? null, expected));
+  }
+});
+
+describe('spreadsheet-safe CSV', () => {
+  it('neutralises formulas and quotes what needs quoting', () => {
+    assert.equal(csvCell('=1+1'), "'=1+1");
+    assert.equal(csvCell('+86 139'), "'+86 139");
+    assert.equal(csvCell('@SUM(A1)'), "'@SUM(A1)");
+    assert.equal(csvCell('-2'), "'-2");
+    assert.equal(csvCell('a,b'), '"a,b"');
+    assert.equal(csvCell('say "hi"'), '"say ""hi"""');
+    assert.equal(csvLine([1, null, 'x']), '1,,x\r\n');
+  });
+});
