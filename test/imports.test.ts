@@ -12,7 +12,7 @@ async function upload(t: TestPlatform, kind: string, filename: string, content: 
   const form = new FormData();
   form.append('kind', kind);
   form.append('options', JSON.stringify(options));
-  form.append('file', new Blob([content]), filename);
+  form.append('file', new Blob([typeof content === 'string' ? content : new Uint8Array(content)]), filename);
   const res = await fetch(`${t.url}/v1/imports`, { method: 'POST', body: form, headers: { authorization: `Bearer ${t.ws.secretKey}` } });
   return { status: res.status, body: await res.json() };
 }

@@ -269,6 +269,24 @@ export class IdentityResolver {
          ids.map((i) => maskFor(i.id.type, i.id.value)), ids.map((i) => idOf(i.customer)), ids.map((i) => i.source)],
       );
     }
+    // A phone or email learnt as an identifier (an order, an import) also fills the profile's contact field if empty.
+    const contacts = new Map<number, { pii: Record<string, string>; masked: Record<string, string> }>();
+    for (const i of p.pendingIds) {
+      if (i.id.type !== 'phone' && i.id.type !== 'email') continue;
+      const c = contacts.get(idOf(i.customer)) ?? { pii: {}, masked: {} };
+      c.pii[i.id.type] ??= this.pii.encrypt(i.id.value);
+      c.masked[i.id.type] ??= maskFor(i.id.type, i.id.value);
+      contacts.set(idOf(i.customer), c);
+    }
+    if (contacts.size > 0) {
+      const rows = [...contacts.entries()];
+      await this.tx.query(
+        `UPDATE customers c SET pii = u.pii || c.pii, pii_masked = u.masked || c.pii_masked
+           FROM unnest($2::bigint[], $3::jsonb[], $4::jsonb[]) AS u(id, pii, masked)
+          WHERE c.workspace_id = $1 AND c.id = u.id`,
+        [ws, rows.map(([id]) => id), rows.map(([, c]) => JSON.stringify(c.pii)), rows.map(([, c]) => JSON.stringify(c.masked))],
+      );
+    }
     const known = [...p.becameKnown].map(idOf).filter((id) => id > 0);
     if (known.length > 0) await this.tx.query(`UPDATE customers SET is_anonymous = false WHERE workspace_id = $1 AND id = ANY($2)`, [ws, known]);
     for (const m of p.pendingMerges) {
