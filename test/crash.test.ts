@@ -46,15 +46,16 @@ for (const engine of ENGINES) {
           }
         };
         const acked = new Set<number>();
-        const killAt = Date.now() + 400 + Math.random() * 800;
+        // Crash after a random share of the stream, while the other clients' batches are in flight.
+        const killAfter = 10 + Math.floor(Math.random() * (BATCHES / 2));
         let killed = false;
         await Promise.all(Array.from({ length: 4 }, async (_, lane) => {
           for (let b = lane; b < BATCHES; b += 4) {
-            if (!killed && Date.now() >= killAt) {
+            if (await send(b)) acked.add(b);
+            if (!killed && acked.size >= killAfter) {
               killed = true;
               await kill9(server);
             }
-            if (await send(b)) acked.add(b);
           }
         }));
         if (!killed) await kill9(server);
@@ -79,7 +80,17 @@ for (const engine of ENGINES) {
       try {
         const ws = JSON.parse(siyu(pe.env, ['workspace', 'create', 'Crash import', '--json']).trim().split('\n').pop()!);
         const child = siyuAsync(pe.env, ['import', UCI, '--kind', 'orders', '--workspace', ws.id, '--timezone', 'Europe/London', '--currency', 'GBP']);
-        await new Promise((r) => setTimeout(r, 3000 + Math.random() * 3000));
+        // Wait until the CLI reports real progress, then crash it at a random moment shortly after.
+        await new Promise<void>((resolve, reject) => {
+          let err = '';
+          child.stderr!.on('data', (d) => {
+            err += d;
+            const rows = [...err.matchAll(/(\d+) rows/g)].map((m) => Number(m[1]));
+            if (rows.length && rows[rows.length - 1] >= 20_000) resolve();
+          });
+          child.once('exit', () => reject(new Error(`import exited before the crash: ${err}`)));
+        });
+        await new Promise((r) => setTimeout(r, Math.random() * 1500));
         await kill9(child);
         const mid = await countRows(pe.env, `SELECT status, rows_done FROM imports`);
         assert.equal(mid.status, 'running', 'killed while running');

@@ -1,0 +1,23 @@
+// `npm run bench [-- name ...]`: runs the benchmarks, prints a table for each and writes bench/results/<name>.json.
+// Sizes can be raised with environment variables (BENCH_INGEST_EVENTS, BENCH_360_CUSTOMERS, BENCH_360_EVENTS).
+import { benchIngest } from './ingest.ts';
+import { benchImport } from './import.ts';
+import { benchCustomer360 } from './customer360.ts';
+import type { Engine } from '../test/helpers/platform.ts';
+
+const engines: Engine[] = process.env.TEST_DATABASE_URL ? ['pglite', 'postgres'] : ['pglite'];
+const only = process.argv.slice(2);
+const want = (name: string) => only.length === 0 || only.includes(name);
+const num = (v: string | undefined, d: number) => (v ? Number(v) : d);
+
+process.env.LOG_LEVEL ??= 'error';
+if (want('ingest')) {
+  await benchIngest(engines, {
+    events: { pglite: num(process.env.BENCH_INGEST_EVENTS_PGLITE, 100_000), postgres: num(process.env.BENCH_INGEST_EVENTS, 300_000) },
+    concurrency: { pglite: 1, postgres: 4 },
+  });
+}
+if (want('import')) await benchImport(engines);
+if (want('customer360')) {
+  await benchCustomer360({ customers: num(process.env.BENCH_360_CUSTOMERS, 1_000_000), events: num(process.env.BENCH_360_EVENTS, 20_000_000), samples: 2000 });
+}
