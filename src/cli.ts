@@ -112,11 +112,11 @@ async function importCommand(config: ReturnType<typeof loadConfig>, args: string
   });
   const file = positionals[0];
   const kind = values.kind as 'customers' | 'orders' | 'events';
-  if (!file || !['customers', 'orders', 'events'].includes(kind ?? '') || !values.workspace) {
-    throw new Error('usage: siyu import FILE --kind customers|orders|events --workspace ID');
+  if (!file || !['customers', 'orders', 'events'].includes(kind ?? '')) {
+    throw new Error('usage: siyu import FILE --kind customers|orders|events [--workspace ID]');
   }
   await withContext(config, async (ctx) => {
-    const ws = values.workspace!;
+    const ws = values.workspace ?? (await onlyWorkspace(ctx));
     const id = await withTenant(ctx.db, ws, async (tx) => {
       const tz = (await tx.query<{ timezone: string }>(`SELECT timezone FROM workspaces`)).rows[0]?.timezone;
       if (!tz) throw new Error(`workspace ${ws} does not exist`);
@@ -136,6 +136,14 @@ async function importCommand(config: ReturnType<typeof loadConfig>, args: string
     console.log(JSON.stringify({ ...result, seconds: (Date.now() - started) / 1000 }, null, 2));
     if (result.status !== 'done') process.exitCode = 1;
   });
+}
+
+/** Without --workspace, a database holding exactly one workspace means that one. */
+async function onlyWorkspace(ctx: AppContext): Promise<string> {
+  const { rows } = await ctx.db.query<{ id: string; name: string }>(`SELECT id, name FROM workspaces ORDER BY created_at`);
+  if (rows.length === 1) return rows[0].id;
+  if (rows.length === 0) throw new Error('no workspace yet: run `siyu workspace create NAME` or `siyu start` (demo brand) first');
+  throw new Error(`several workspaces exist; pass --workspace with one of: ${rows.map((r) => `${r.id} (${r.name})`).join(', ')}`);
 }
 
 async function piiCommand(config: ReturnType<typeof loadConfig>, args: string[]) {
