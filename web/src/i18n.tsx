@@ -27,6 +27,8 @@ const zh = {
   identityRules: '身份识别规则', strength: '强度', unique: '唯一', weak: '弱', maxPerCustomer: '每人上限', priority: '优先级', unlimited: '不限',
   audit: '审计日志', action: '操作', actor: '操作者', target: '对象', time: '时间', language: 'English',
   notFound: '页面不存在', back: '返回', emptyTimeline: '暂无记录', view: '查看',
+  order: '订单', refund: '退款', idType: '类型', idValue: '标识', profileId: '所属档案', idSource: '来源',
+  hasOrders: '购买情况', withOrders: '已购买', withoutOrders: '未购买', identified: '识别状态',
 };
 
 type Dict = typeof zh;
@@ -55,6 +57,8 @@ const en: Partial<Dict> = {
   identityRules: 'Identity rules', strength: 'Strength', unique: 'Unique', weak: 'Weak', maxPerCustomer: 'Max per customer', priority: 'Priority', unlimited: 'Unlimited',
   audit: 'Audit log', action: 'Action', actor: 'Actor', target: 'Target', time: 'Time', language: '中文',
   notFound: 'Page not found', back: 'Back', emptyTimeline: 'Nothing yet', view: 'View',
+  order: 'Order', refund: 'Refund', idType: 'Type', idValue: 'Value', profileId: 'Profile', idSource: 'Source',
+  hasOrders: 'Purchases', withOrders: 'Bought', withoutOrders: 'Never bought', identified: 'Identified',
 };
 
 export type TKey = keyof Dict;

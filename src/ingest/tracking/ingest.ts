@@ -135,7 +135,10 @@ async function updateProfiles(ctx: AppContext, tx: TenantTx, prepared: Prepared[
             first_seen_at = LEAST(c.first_seen_at, u.fs), last_seen_at = GREATEST(c.last_seen_at, u.ls), updated_at = now()
        FROM unnest($2::bigint[], $3::jsonb[], $4::jsonb[], $5::jsonb[], $6::text[], $7::text[], $8::timestamptz[], $9::timestamptz[])
             AS u(id, traits, pii, masked, nbidx, src, fs, ls)
-      WHERE c.workspace_id = $1 AND c.id = u.id`,
+      WHERE c.workspace_id = $1 AND c.id = u.id
+        -- Skip rows with nothing new: last_seen_at is kept to the minute, so a burst of events rewrites the row once.
+        AND (u.traits <> '{}' OR u.pii <> '{}' OR u.nbidx IS NOT NULL OR (u.src IS NOT NULL AND c.source_channel IS NULL)
+             OR u.fs < c.first_seen_at OR u.ls > c.last_seen_at + interval '1 minute')`,
     [tx.workspaceId, rows.map(([id]) => id), rows.map(([, u]) => JSON.stringify(u.traits)), rows.map(([, u]) => JSON.stringify(u.pii)),
      rows.map(([, u]) => JSON.stringify(u.masked)), rows.map(([, u]) => u.nameBidx), rows.map(([, u]) => u.source),
      rows.map(([, u]) => u.first), rows.map(([, u]) => u.last)],

@@ -80,7 +80,7 @@ export function CustomerPage({ me }: { me: Me }) {
           </Card>
           <Card title={t('identities')} style={{ marginTop: 16 }}>
             <Table size="small" rowKey={(r: any) => `${r.type}|${r.scope}|${r.value}`} pagination={false} dataSource={c.identities} data-testid="identities"
-              columns={[{ title: 'type', dataIndex: 'type' }, { title: 'value', dataIndex: 'value' }, { title: 'profile', dataIndex: 'profileId' }, { title: 'source', dataIndex: 'source' }]} />
+              columns={[{ title: t('idType'), dataIndex: 'type' }, { title: t('idValue'), dataIndex: 'value' }, { title: t('profileId'), dataIndex: 'profileId' }, { title: t('idSource'), dataIndex: 'source' }]} />
           </Card>
           <Card title={t('merges')} style={{ marginTop: 16 }}>
             {c.merges.length === 0 ? <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} /> : c.merges.map((m: any) => (
@@ -102,7 +102,7 @@ export function CustomerPage({ me }: { me: Me }) {
                 color: KIND_COLOR[e.kind],
                 children: (
                   <div>
-                    <Typography.Text strong>{e.kind === 'order' ? `${t('orders')} ${e.title} · ${yuan(e.detail.amount)}` : e.kind === 'refund' ? `退款 ${e.title} · ${yuan(e.detail.amount)}` : e.title}</Typography.Text>
+                    <Typography.Text strong>{e.kind === 'order' ? `${t('order')} ${e.title} · ${yuan(e.detail.amount)}` : e.kind === 'refund' ? `${t('refund')} ${e.title} · ${yuan(e.detail.amount)}` : e.title}</Typography.Text>
                     <br />
                     <Typography.Text type="secondary">{dateTime(e.at)}{e.detail?.properties?.sku ? ` · ${e.detail.properties.name ?? e.detail.properties.sku}` : ''}{e.detail?.channel ? ` · ${e.detail.channel}` : ''}</Typography.Text>
                   </div>

@@ -11,6 +11,8 @@ export function CustomersPage() {
   const navigate = useNavigate();
   const [q, setQ] = useState('');
   const [source, setSource] = useState<string | undefined>();
+  const [hasOrders, setHasOrders] = useState<string | undefined>();
+  const [known, setKnown] = useState<string | undefined>();
   const [rows, setRows] = useState<any[]>([]);
   const [cursor, setCursor] = useState<string | null>(null);
   const [loading, setLoading] = useState(false);
@@ -22,6 +24,8 @@ export function CustomersPage() {
     const params = new URLSearchParams({ limit: '50' });
     if (q) params.set('q', q);
     if (source) params.set('source', source);
+    if (hasOrders) params.set('has_orders', hasOrders);
+    if (known) params.set('known', known);
     if (after) params.set('cursor', after);
     try {
       const data = await api('GET', `/v1/customers?${params}`);
@@ -32,16 +36,18 @@ export function CustomersPage() {
     } finally {
       setLoading(false);
     }
-  }, [q, source]);
+  }, [q, source, hasOrders, known]);
   useEffect(() => {
     load();
-  }, [source]);
+  }, [source, hasOrders, known]);
 
   return (
     <Card title={t('customers')}>
       <Space style={{ marginBottom: 16 }} wrap>
         <Input.Search placeholder={t('search')} allowClear style={{ width: 360 }} onSearch={() => load()} value={q} onChange={(e) => setQ(e.target.value)} data-testid="customer-search" />
         <Select allowClear placeholder={t('source')} style={{ width: 160 }} value={source} onChange={setSource} options={SOURCES.map((s) => ({ value: s, label: s }))} />
+        <Select allowClear placeholder={t('hasOrders')} style={{ width: 140 }} value={hasOrders} onChange={setHasOrders} options={[{ value: 'true', label: t('withOrders') }, { value: 'false', label: t('withoutOrders') }]} />
+        <Select allowClear placeholder={t('identified')} style={{ width: 140 }} value={known} onChange={setKnown} options={[{ value: 'true', label: t('known') }, { value: 'false', label: t('anonymous') }]} />
       </Space>
       {error && <Alert type="error" message={error} style={{ marginBottom: 16 }} />}
       <Table

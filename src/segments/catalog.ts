@@ -1,0 +1,44 @@
+// What a rule may refer to in a workspace, with each field's type, so rules are checked before they run.
+import type { Queryable } from '../kernel/db.ts';
+import type { Rule } from './rules.ts';
+
+export type FieldType = 'number' | 'string' | 'time' | 'boolean';
+
+/** Profile attributes and order facts every workspace has. */
+export const BASE_FIELDS: Record<string, { type: FieldType; label: string }> = {
+  known: { type: 'boolean', label: '已识别 (has a unique identifier)' },
+  source_channel: { type: 'string', label: '首次来源渠道' },
+  order_count: { type: 'number', label: '订单数' },
+  total_spent: { type: 'number', label: '累计消费（分）' },
+  aov: { type: 'number', label: '客单价（分）' },
+  first_order_at: { type: 'time', label: '首单时间' },
+  last_order_at: { type: 'time', label: '最近下单时间' },
+  first_seen_at: { type: 'time', label: '首次出现时间' },
+  last_seen_at: { type: 'time', label: '最近活跃时间' },
+};
+
+export interface Catalog {
+  fieldType(field: string): FieldType | 'trait' | null;
+  tags: Set<string>;
+  /** segment key -> its rule, for cycle checks */
+  segments: Map<string, Rule>;
+}
+
+export async function loadCatalog(tx: Queryable): Promise<Catalog> {
+  const [traits, tags, segments] = [
+    await tx.query<{ key: string; value_type: FieldType }>(`SELECT key, value_type FROM computed_traits WHERE deleted_at IS NULL`),
+    await tx.query<{ key: string }>(`SELECT key FROM tags WHERE deleted_at IS NULL`),
+    await tx.query<{ key: string; rule: Rule }>(`SELECT key, rule FROM segments WHERE deleted_at IS NULL`),
+  ];
+  const computed = new Map(traits.rows.map((r) => [`computed.${r.key}`, r.value_type]));
+  return {
+    fieldType(field) {
+      if (field in BASE_FIELDS) return BASE_FIELDS[field].type;
+      if (computed.has(field)) return computed.get(field)!;
+      if (/^traits\.[^\s.]{1,64}$/.test(field)) return 'trait'; // free-form profile attribute: string or number
+      return null;
+    },
+    tags: new Set(tags.rows.map((r) => r.key)),
+    segments: new Map(segments.rows.map((r) => [r.key, r.rule])),
+  };
+}

@@ -1,0 +1,56 @@
+// The rule language shared by segments and rule tags: boolean trees over profile attributes, order facts,
+// computed traits, tags and other segments. Declared once with Zod; the OpenAPI document and console use it too.
+import { z } from 'zod';
+
+export const COMPARE_OPS = ['eq', 'neq', 'gt', 'gte', 'lt', 'lte', 'between', 'in', 'not_in', 'contains', 'exists', 'not_exists'] as const;
+/** Time operators: their truth changes as the clock moves, so the scheduler re-checks them at each customer's boundary. */
+export const TIME_OPS = ['within_last_days', 'not_within_last_days', 'before', 'after'] as const;
+export type CompareOp = (typeof COMPARE_OPS)[number];
+export type TimeOp = (typeof TIME_OPS)[number];
+export type Op = CompareOp | TimeOp;
+
+const scalar = z.union([z.string(), z.number(), z.boolean()]);
+
+export interface FieldCondition {
+  field: string;
+  op: Op;
+  value?: string | number | boolean | (string | number)[];
+}
+export interface TagCondition {
+  tag: string;
+  has: boolean;
+}
+export interface SegmentCondition {
+  segment: string;
+  member: boolean;
+}
+export type Rule = { all: Rule[] } | { any: Rule[] } | { not: Rule } | FieldCondition | TagCondition | SegmentCondition;
+
+export const ruleSchema: z.ZodType<Rule> = z.lazy(() =>
+  z.union([
+    z.object({ all: z.array(ruleSchema).min(1, 'needs at least one condition') }).strict(),
+    z.object({ any: z.array(ruleSchema).min(1, 'needs at least one condition') }).strict(),
+    z.object({ not: ruleSchema }).strict(),
+    z.object({ field: z.string().min(1), op: z.enum([...COMPARE_OPS, ...TIME_OPS]), value: z.union([scalar, z.array(z.union([z.string(), z.number()]))]).optional() }).strict(),
+    z.object({ tag: z.string().min(1), has: z.boolean().default(true) }).strict(),
+    z.object({ segment: z.string().min(1), member: z.boolean().default(true) }).strict(),
+  ]),
+);
+
+export const isAll = (r: Rule): r is { all: Rule[] } => 'all' in r;
+export const isAny = (r: Rule): r is { any: Rule[] } => 'any' in r;
+export const isNot = (r: Rule): r is { not: Rule } => 'not' in r;
+export const isField = (r: Rule): r is FieldCondition => 'field' in r;
+export const isTag = (r: Rule): r is TagCondition => 'tag' in r;
+export const isSegment = (r: Rule): r is SegmentCondition => 'segment' in r;
+
+/** Every tag and segment key a rule reads (for usage tracking and cycle checks). */
+export function references(rule: Rule, out = { tags: new Set<string>(), segments: new Set<string>(), fields: new Set<string>() }) {
+  if (isAll(rule)) rule.all.forEach((r) => references(r, out));
+  else if (isAny(rule)) rule.any.forEach((r) => references(r, out));
+  else if (isNot(rule)) references(rule.not, out);
+  else if (isTag(rule)) out.tags.add(rule.tag);
+  else if (isSegment(rule)) out.segments.add(rule.segment);
+  else out.fields.add(rule.field);
+  return out;
+}
