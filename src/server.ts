@@ -19,6 +19,7 @@ import { loadKeyRing, type KeyRing } from './kernel/crypto/keyring.ts';
 import { Pii } from './kernel/crypto/pii.ts';
 import { systemClock, type Clock } from './kernel/clock.ts';
 import { Metrics } from './kernel/metrics.ts';
+import { ChangeFeed } from './kernel/changes.ts';
 import { RulesCache } from './identity/rules-cache.ts';
 import { registerErrorHandler } from './http/errors.ts';
 import { registerAuth } from './http/auth.ts';
@@ -30,11 +31,16 @@ import { ImportRunner } from './ingest/imports/runner.ts';
 import { registerCustomerRoutes } from './customers/routes.ts';
 import { registerIdentityRoutes } from './identity/routes.ts';
 import { registerOverviewRoutes } from './overview/routes.ts';
+import { UnderstandingEngine } from './segments/engine.ts';
+import { registerSegmentRoutes } from './segments/routes.ts';
+import { registerTraitRoutes } from './traits/routes.ts';
+import { registerTagRoutes } from './tags/routes.ts';
 
 export interface Platform {
   app: FastifyInstance;
   ctx: AppContext;
   runner: ImportRunner;
+  engine: UnderstandingEngine;
   close(): Promise<void>;
 }
 
@@ -53,7 +59,7 @@ export async function openContext(config: Config, opts: PlatformOptions = {}): P
   const ran = await migrate(db);
   if (ran.length) log.info({ migrations: ran }, 'migrations applied');
   const pii = new Pii(opts.keyRing ?? loadKeyRing({ piiKey: config.piiKey, piiKeyFile: config.piiKeyFile }));
-  return { config, db, pii, rules: new RulesCache(), clock: opts.clock ?? systemClock, log, metrics: new Metrics() };
+  return { config, db, pii, rules: new RulesCache(), clock: opts.clock ?? systemClock, log, metrics: new Metrics(), changes: new ChangeFeed() };
 }
 
 export async function createPlatform(config: Config, opts: PlatformOptions = {}): Promise<Platform> {
@@ -124,6 +130,11 @@ export async function createPlatform(config: Config, opts: PlatformOptions = {})
   registerCustomerRoutes(app, ctx);
   registerIdentityRoutes(app, ctx);
   registerOverviewRoutes(app, ctx);
+  const engine = new UnderstandingEngine(ctx);
+  engine.start();
+  registerTraitRoutes(app, ctx, engine);
+  registerTagRoutes(app, ctx, engine);
+  registerSegmentRoutes(app, ctx, engine);
 
   app.get('/healthz', { config: { auth: 'public' }, schema: { hide: true } }, async () => ({ ok: true }));
   app.get('/metrics', { config: { auth: 'public' }, schema: { hide: true } }, async (_req, reply) => reply.type('text/plain; version=0.0.4').send(ctx.metrics.render()));
@@ -135,7 +146,9 @@ export async function createPlatform(config: Config, opts: PlatformOptions = {})
     app,
     ctx,
     runner,
+    engine,
     async close() {
+      engine.stop();
       await runner.stop();
       await app.close();
       if (!opts.db) await ctx.db.close();

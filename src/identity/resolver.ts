@@ -49,6 +49,9 @@ interface Conflict {
 }
 
 export class IdentityResolver {
+  /** Profiles merged into others during this resolver's work: they leave every segment and tag. */
+  readonly mergedAway: number[] = [];
+
   constructor(
     private readonly tx: TenantTx,
     private readonly pii: Pii,
@@ -291,6 +294,7 @@ export class IdentityResolver {
     if (known.length > 0) await this.tx.query(`UPDATE customers SET is_anonymous = false WHERE workspace_id = $1 AND id = ANY($2)`, [ws, known]);
     for (const m of p.pendingMerges) {
       await mergeCustomers(this.tx, idOf(m.winner), idOf(m.loser), m.reason, { links: m.links });
+      this.mergedAway.push(idOf(m.loser));
     }
     if (p.conflicts.length > 0) {
       await this.tx.query(

@@ -67,11 +67,13 @@ export function registerIdentityRoutes(app: FastifyInstance, ctx: AppContext) {
     },
   }, async (req) => {
     const actor = requirePermission(req, 'identity:merge');
-    return withTenant(ctx.db, actor.workspaceId, async (tx) => {
-      const result = await unmergeCustomers(tx, req.params.id, `${actor.type}:${actor.id}`, req.body.reason);
-      await audit(tx, actor, 'customer.unmerge', { type: 'merge', id: req.params.id }, { ...result, reason: req.body.reason });
-      return result;
+    const result = await withTenant(ctx.db, actor.workspaceId, async (tx) => {
+      const r = await unmergeCustomers(tx, req.params.id, `${actor.type}:${actor.id}`, req.body.reason);
+      await audit(tx, actor, 'customer.unmerge', { type: 'merge', id: req.params.id }, { ...r, reason: req.body.reason });
+      return r;
     });
+    ctx.changes.customersChanged(actor.workspaceId, [result.winner, result.loser]);
+    return result;
   });
 
   r.get('/v1/identity/conflicts', {

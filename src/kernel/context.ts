@@ -6,6 +6,7 @@ import type { Pii } from './crypto/pii.ts';
 import type { Clock } from './clock.ts';
 import type { Metrics } from './metrics.ts';
 import type { RulesCache } from '../identity/rules-cache.ts';
+import type { ChangeFeed } from './changes.ts';
 
 export interface AppContext {
   config: Config;
@@ -15,4 +16,5 @@ export interface AppContext {
   clock: Clock;
   log: Logger;
   metrics: Metrics;
+  changes: ChangeFeed;
 }

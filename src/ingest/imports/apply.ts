@@ -18,6 +18,8 @@ export interface RowError {
 
 export interface ChunkOutcome {
   ok: number;
+  /** profiles the chunk touched, announced on the change feed after commit */
+  customers: number[];
   errors: RowError[];
   counts: Record<string, number>;
 }
@@ -30,7 +32,7 @@ export async function applyChunk(
   map: ColumnMap,
   rows: SourceRow[],
 ): Promise<ChunkOutcome> {
-  const out: ChunkOutcome = { ok: 0, errors: [], counts: {} };
+  const out: ChunkOutcome = { ok: 0, customers: [], errors: [], counts: {} };
   const fail = (row: SourceRow, errors: FieldError[]) => {
     const raw = rawOf(header, row.cells);
     for (const e of errors) out.errors.push({ rowNo: row.rowNo, field: e.field, message: e.message, raw });
@@ -44,7 +46,8 @@ export async function applyChunk(
       if (r.ok) items.push({ index: items.length, message: r.value, row });
       else fail(row, r.errors);
     }
-    const results = items.length ? await ingestInTx(ctx, tx, items, ctx.clock.now()) : [];
+    const results = items.length ? await ingestInTx(ctx, tx, items, ctx.clock.now(), undefined, out.customers) : [];
+    out.customers.push(...results.filter((r) => r.customerId !== undefined).map((r) => r.customerId!));
     results.forEach((res, i) => {
       if (res.status === 'rejected') fail(items[i].row, res.errors ?? []);
       else {
@@ -135,7 +138,7 @@ async function applyOrders(
     inputLines.push(g.lines);
   }
   if (inputs.length === 0) return;
-  const answers = await recordOrders(ctx, tx, inputs, 'import');
+  const answers = await recordOrders(ctx, tx, inputs, 'import', out.customers);
   answers.forEach((a, i) => {
     const lines = inputLines[i];
     out.ok += lines.length;

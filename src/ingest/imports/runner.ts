@@ -117,7 +117,7 @@ export class ImportRunner {
   }
 
   private async commit(imp: ImportRow, header: string[], map: ReturnType<typeof mapColumns>, chunk: SourceRow[], bytes: number) {
-    await withTenant(this.ctx.db, imp.workspace_id, async (tx) => {
+    const touched = await withTenant(this.ctx.db, imp.workspace_id, async (tx) => {
       const outcome = await applyChunk(this.ctx, tx, imp, header, map, chunk);
       await insertErrors(tx, imp.id, outcome.errors);
       const errorRows = new Set(outcome.errors.map((e) => e.rowNo)).size;
@@ -131,7 +131,9 @@ export class ImportRunner {
       );
       // Another process took the import over (our lease ran out): roll back rather than apply the chunk twice.
       if (rowCount !== 1) throw new Error(`import ${imp.id} was taken over by another runner`);
+      return outcome.customers;
     });
+    this.ctx.changes.customersChanged(imp.workspace_id, touched);
     imp.rows_done = chunk[chunk.length - 1].rowNo;
   }
 }

@@ -55,7 +55,7 @@ interface Pending extends OrderAnswer {
 }
 
 /** Records many orders in one transaction; each answer holds the stored order (duplicate: true on a replay). */
-export async function recordOrders(ctx: AppContext, tx: TenantTx, orders: OrderInput[], source = 'order'): Promise<OrderAnswer[]> {
+export async function recordOrders(ctx: AppContext, tx: TenantTx, orders: OrderInput[], source = 'order', changed?: number[]): Promise<OrderAnswer[]> {
   const ws = tx.workspaceId;
   const existing = await tx.query(`SELECT ${ORDER_COLUMNS} FROM orders WHERE workspace_id = $1 AND order_id = ANY($2)`, [ws, orders.map((o) => o.order_id)]);
   const known = new Map(existing.rows.map((r: any) => [r.order_id, view(r)]));
@@ -81,7 +81,9 @@ export async function recordOrders(ctx: AppContext, tx: TenantTx, orders: OrderI
   const withIds = fresh.filter((f) => f.ids.length > 0);
   const requests: ResolveRequest[] = withIds.map((f) => ({ identifiers: f.ids, source, at: new Date(f.input.placed_at) }));
   const rules = await ctx.rules.get(tx, ws);
-  const customerIds = requests.length ? await new IdentityResolver(tx, ctx.pii, rules).resolve(requests) : [];
+  const resolver = new IdentityResolver(tx, ctx.pii, rules);
+  const customerIds = requests.length ? await resolver.resolve(requests) : [];
+  changed?.push(...customerIds, ...resolver.mergedAway);
   const customerOf = new Map(withIds.map((f, i) => [f, customerIds[i]]));
   if (fresh.length > 0) {
     const { rows } = await tx.query(

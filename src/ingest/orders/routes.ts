@@ -19,7 +19,9 @@ export function registerOrderRoutes(app: FastifyInstance, ctx: AppContext) {
       body: orderSchema, response: { 200: z.object({ order: orderViewSchema, warnings }) },
     },
   }, async (req) => {
-    const [answer] = await withTenant(ctx.db, actorOf(req).workspaceId, (tx) => recordOrders(ctx, tx, [req.body]));
+    const changed: number[] = [];
+    const [answer] = await withTenant(ctx.db, actorOf(req).workspaceId, (tx) => recordOrders(ctx, tx, [req.body], 'order', changed));
+    ctx.changes.customersChanged(actorOf(req).workspaceId, changed);
     return { order: answer.order!, warnings: answer.warnings };
   });
 
@@ -33,9 +35,11 @@ export function registerOrderRoutes(app: FastifyInstance, ctx: AppContext) {
   }, async (req) => {
     const parsed = req.body.orders.map((raw, index) => ({ index, parsed: orderSchema.safeParse(raw) }));
     const valid = parsed.filter((p) => p.parsed.success);
+    const changed: number[] = [];
     const answers = valid.length
-      ? await withTenant(ctx.db, actorOf(req).workspaceId, (tx) => recordOrders(ctx, tx, valid.map((v) => v.parsed.data!)))
+      ? await withTenant(ctx.db, actorOf(req).workspaceId, (tx) => recordOrders(ctx, tx, valid.map((v) => v.parsed.data!), 'order', changed))
       : [];
+    ctx.changes.customersChanged(actorOf(req).workspaceId, changed);
     const byIndex = new Map(valid.map((v, i) => [v.index, answers[i]]));
     return {
       results: parsed.map(({ index, parsed: p }) => {
@@ -58,5 +62,9 @@ export function registerOrderRoutes(app: FastifyInstance, ctx: AppContext) {
       params: z.object({ orderId: z.string() }), body: refundSchema,
       response: { 200: z.object({ order: orderViewSchema, duplicate: z.boolean() }) },
     },
-  }, async (req) => withTenant(ctx.db, actorOf(req).workspaceId, (tx) => recordRefund(tx, req.params.orderId, req.body, ctx.clock.now())));
+  }, async (req) => {
+    const result = await withTenant(ctx.db, actorOf(req).workspaceId, (tx) => recordRefund(tx, req.params.orderId, req.body, ctx.clock.now()));
+    if (result.order.customer_id !== null) ctx.changes.customersChanged(actorOf(req).workspaceId, [result.order.customer_id]);
+    return result;
+  });
 }

@@ -31,12 +31,15 @@ export async function ingestMessages(
   opts: { receivedAt?: Date; batchSentAt?: string } = {},
 ): Promise<ItemResult[]> {
   const receivedAt = opts.receivedAt ?? ctx.clock.now();
-  const results = await withTenant(ctx.db, workspaceId, (tx) => ingestInTx(ctx, tx, items, receivedAt, opts.batchSentAt));
+  const mergedAway: number[] = [];
+  const results = await withTenant(ctx.db, workspaceId, (tx) => ingestInTx(ctx, tx, items, receivedAt, opts.batchSentAt, mergedAway));
   ctx.metrics.inc('siyu_events_ingested_total', 'Tracking messages stored', results.filter((r) => r.status === 'accepted').length);
+  ctx.changes.customersChanged(workspaceId, [...results.filter((r) => r.status === 'accepted').map((r) => r.customerId!), ...mergedAway]);
   return results;
 }
 
-export async function ingestInTx(ctx: AppContext, tx: TenantTx, items: IngestItem[], receivedAt: Date, batchSentAt?: string): Promise<ItemResult[]> {
+/** `changed` collects profiles touched beyond the results' own (merged-away ones), for the change feed. */
+export async function ingestInTx(ctx: AppContext, tx: TenantTx, items: IngestItem[], receivedAt: Date, batchSentAt?: string, changed?: number[]): Promise<ItemResult[]> {
   const results: ItemResult[] = new Array(items.length);
   const prepared: Prepared[] = [];
   const seen = new Set<string>();
@@ -79,7 +82,9 @@ export async function ingestInTx(ctx: AppContext, tx: TenantTx, items: IngestIte
   if (prepared.length === 0) return results;
 
   const rules = await ctx.rules.get(tx, tx.workspaceId);
-  const customerIds = await new IdentityResolver(tx, ctx.pii, rules).resolve(prepared.map((p) => p.request));
+  const resolver = new IdentityResolver(tx, ctx.pii, rules);
+  const customerIds = await resolver.resolve(prepared.map((p) => p.request));
+  changed?.push(...resolver.mergedAway);
   await updateProfiles(ctx, tx, prepared, customerIds);
   const inserted = await insertEvents(tx, prepared, customerIds, receivedAt);
 

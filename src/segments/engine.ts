@@ -1,0 +1,286 @@
+// The understanding engine: keeps computed traits, rule tags and segments true as customers change and as time
+// passes. Changes arrive on the change feed; work for a workspace runs one batch at a time; the scheduler wakes at
+// the next moment any customer's time condition or trait window flips and re-evaluates exactly those customers.
+import type { AppContext } from '../kernel/context.ts';
+import { withTenant, type TenantTx } from '../kernel/tenant.ts';
+import { computeTrait } from '../traits/compute.ts';
+import { Bitset } from './bitset.ts';
+import { compile } from './evaluate.ts';
+import { loadDefinitions, type Definitions, type RuleDef } from './definitions.ts';
+import { TimeHeap } from './heap.ts';
+import { references, type Rule } from './rules.ts';
+import { CustomerStore } from './store.ts';
+import { persistChanges, type Change } from './membership.ts';
+
+const MAX_SLEEP_MS = 60_000;
+
+interface WorkspaceState {
+  store: CustomerStore;
+  defs: Definitions;
+  heap: TimeHeap;
+  /** serializes work for the workspace */
+  queue: Promise<unknown>;
+  pending: Set<number>;
+  flushing: boolean;
+}
+
+export class UnderstandingEngine {
+  private readonly states = new Map<string, Promise<WorkspaceState>>();
+  private timer: NodeJS.Timeout | null = null;
+  private stopped = false;
+
+  constructor(private readonly ctx: AppContext) {}
+
+  start() {
+    this.ctx.changes.onCustomers(({ workspaceId, customerIds }) => this.enqueue(workspaceId, customerIds));
+    this.arm();
+  }
+
+  stop() {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+  }
+
+  /** Waits until every queued change has been applied (tests, benchmarks). */
+  async idle(workspaceId: string) {
+    const st = await this.state(workspaceId);
+    while (st.pending.size > 0 || st.flushing) {
+      await st.queue;
+      await new Promise((r) => setImmediate(r));
+    }
+    await st.queue;
+  }
+
+  state(workspaceId: string): Promise<WorkspaceState> {
+    let s = this.states.get(workspaceId);
+    if (!s) {
+      s = this.load(workspaceId);
+      this.states.set(workspaceId, s);
+      s.catch(() => this.states.delete(workspaceId));
+    }
+    return s;
+  }
+
+  private async load(workspaceId: string): Promise<WorkspaceState> {
+    const store = new CustomerStore(workspaceId);
+    const defs = await withTenant(this.ctx.db, workspaceId, async (tx) => {
+      const d = await loadDefinitions(tx);
+      await store.load(tx);
+      await this.loadAttributes(tx, store, d);
+      await this.loadTraitColumns(tx, store, d, null);
+      await this.loadMemberships(tx, store, d);
+      return d;
+    });
+    const st: WorkspaceState = { store, defs, heap: new TimeHeap(), queue: Promise.resolve(), pending: new Set(), flushing: false };
+    this.scheduleAll(st);
+    return st;
+  }
+
+  private async loadAttributes(tx: TenantTx, store: CustomerStore, defs: Definitions) {
+    for (const d of defs.ordered) for (const f of references(d.rule).fields) if (f.startsWith('traits.')) await store.ensureAttribute(tx, f.slice(7));
+  }
+
+  private async loadTraitColumns(tx: TenantTx, store: CustomerStore, defs: Definitions, ids: number[] | null) {
+    for (const t of defs.traits) {
+      const field = `computed.${t.key}`;
+      const zero = ['count', 'sum', 'distinct_count'].includes(t.definition.aggregate) ? 0 : null;
+      if (!ids) {
+        // Customers without a stored value hold the aggregate's empty value (0 for counts and sums).
+        for (let id = 0; id < store.size; id++) t.value_type === 'string' ? store.setString(field, id, null) : store.setNumber(field, id, zero);
+      }
+      const { rows } = await tx.query<{ customer_id: number; num: number | null; txt: string | null }>(
+        `SELECT customer_id, num, txt FROM trait_values WHERE workspace_id = $1 AND trait_id = $2 ${ids ? 'AND customer_id = ANY($3)' : ''}`,
+        ids ? [tx.workspaceId, t.id, ids] : [tx.workspaceId, t.id],
+      );
+      store.ensure(Math.max(0, ...rows.map((r) => r.customer_id)) + 1);
+      for (const r of rows) t.value_type === 'string' ? store.setString(field, r.customer_id, r.txt) : store.setNumber(field, r.customer_id, r.num);
+    }
+  }
+
+  private async loadMemberships(tx: TenantTx, store: CustomerStore, defs: Definitions) {
+    store.tags.clear();
+    store.segments.clear();
+    const tagRows = (await tx.query<{ key: string; ids: number[] }>(
+      `SELECT t.key, coalesce(array_agg(ct.customer_id) FILTER (WHERE ct.customer_id IS NOT NULL), '{}') AS ids
+         FROM tags t LEFT JOIN customer_tags ct ON ct.workspace_id = t.workspace_id AND ct.tag_id = t.id
+        WHERE t.workspace_id = $1 AND t.deleted_at IS NULL GROUP BY t.key`, [tx.workspaceId])).rows;
+    for (const r of tagRows) store.tags.set(r.key, Bitset.from(store.size, r.ids.map(Number)));
+    const segRows = (await tx.query<{ key: string; ids: number[] }>(
+      `SELECT s.key, coalesce(array_agg(m.customer_id) FILTER (WHERE m.customer_id IS NOT NULL), '{}') AS ids
+         FROM segments s LEFT JOIN segment_members m ON m.workspace_id = s.workspace_id AND m.segment_id = s.id
+        WHERE s.workspace_id = $1 AND s.deleted_at IS NULL GROUP BY s.key`, [tx.workspaceId])).rows;
+    for (const r of segRows) store.segments.set(r.key, Bitset.from(store.size, r.ids.map(Number)));
+    void defs;
+  }
+
+  enqueue(workspaceId: string, ids: number[]) {
+    if (this.stopped || ids.length === 0) return;
+    this.state(workspaceId).then((st) => {
+      for (const id of ids) st.pending.add(id);
+      if (!st.flushing) {
+        st.flushing = true;
+        st.queue = st.queue.then(() => this.flush(workspaceId, st)).catch((err) => this.ctx.log.error({ err }, 'segment engine failed'));
+      }
+    }, (err) => this.ctx.log.error({ err }, 'segment engine could not load workspace'));
+  }
+
+  private async flush(workspaceId: string, st: WorkspaceState) {
+    try {
+      while (st.pending.size > 0) {
+        const ids = [...st.pending].slice(0, 5000);
+        for (const id of ids) st.pending.delete(id);
+        await this.process(workspaceId, st, ids);
+      }
+    } finally {
+      st.flushing = false;
+    }
+  }
+
+  /** Brings traits, rule tags and segments up to date for these customers. */
+  private async process(workspaceId: string, st: WorkspaceState, ids: number[]) {
+    const now = this.ctx.clock.now();
+    const changes = await withTenant(this.ctx.db, workspaceId, async (tx) => {
+      for (const t of st.defs.traits) await computeTrait(tx, t, ids, now);
+      await st.store.refresh(tx, ids);
+      await this.loadTraitColumns(tx, st.store, st.defs, ids);
+      const out: Change[] = [];
+      for (const def of st.defs.ordered) {
+        const c = compile(def.rule, st.store, now.getTime());
+        const bits = this.bits(st, def);
+        for (const id of ids) {
+          const want = st.store.live.has(id) && c.test(id);
+          if (want !== bits.has(id)) {
+            out.push({ def, customerId: id, change: want ? 'entered' : 'exited' });
+            want ? bits.add(id) : bits.delete(id);
+          }
+        }
+      }
+      await persistChanges(tx, out, now);
+      return out;
+    });
+    this.announce(workspaceId, changes, now);
+    for (const id of ids) this.schedule(st, id, now.getTime());
+    this.arm();
+  }
+
+  private bits(st: WorkspaceState, def: RuleDef): Bitset {
+    const map = def.kind === 'tag' ? st.store.tags : st.store.segments;
+    let b = map.get(def.key);
+    if (!b || b.size < st.store.size) {
+      b = (b ?? new Bitset(st.store.size)).grown(st.store.size);
+      map.set(def.key, b);
+    }
+    return b;
+  }
+
+  /** After a definition changed: recompute traits and every rule for everyone, recording entries and exits. */
+  async recomputeAll(workspaceId: string): Promise<void> {
+    const st = await this.state(workspaceId);
+    const run = async () => {
+      const now = this.ctx.clock.now();
+      const changes = await withTenant(this.ctx.db, workspaceId, async (tx) => {
+        st.defs = await loadDefinitions(tx);
+        await st.store.load(tx);
+        await this.loadAttributes(tx, st.store, st.defs);
+        for (const t of st.defs.traits) await computeTrait(tx, t, null, now);
+        await this.loadTraitColumns(tx, st.store, st.defs, null);
+        await this.loadMemberships(tx, st.store, st.defs);
+        const out: Change[] = [];
+        for (const def of st.defs.ordered) {
+          const before = this.bits(st, def);
+          const after = compile(def.rule, st.store, now.getTime()).filter(st.store.live);
+          for (const id of after.andNot(before).ids()) out.push({ def, customerId: id, change: 'entered' });
+          for (const id of before.andNot(after).ids()) out.push({ def, customerId: id, change: 'exited' });
+          (def.kind === 'tag' ? st.store.tags : st.store.segments).set(def.key, after);
+        }
+        await persistChanges(tx, out, now, st.defs.ordered);
+        return out;
+      });
+      this.announce(workspaceId, changes, now);
+      this.scheduleAll(st);
+      this.arm();
+    };
+    st.queue = st.queue.then(run);
+    await st.queue;
+  }
+
+  /** Audience size and a sample for a rule that is being edited (nothing is stored). */
+  async preview(workspaceId: string, rule: Rule, sample = 20) {
+    const st = await this.state(workspaceId);
+    await withTenant(this.ctx.db, workspaceId, async (tx) => {
+      for (const f of references(rule).fields) if (f.startsWith('traits.')) await st.store.ensureAttribute(tx, f.slice(7));
+    });
+    const started = performance.now();
+    const members = compile(rule, st.store, this.ctx.clock.now().getTime()).filter(st.store.live);
+    const count = members.count();
+    const ms = performance.now() - started;
+    const ids: number[] = [];
+    for (const id of members.ids()) {
+      if (ids.length >= sample) break;
+      ids.push(id);
+    }
+    return { count, total: st.store.live.count(), sampleIds: ids, ms: Math.round(ms * 100) / 100 };
+  }
+
+  async members(workspaceId: string, kind: 'tag' | 'segment', key: string): Promise<Bitset> {
+    const st = await this.state(workspaceId);
+    return (kind === 'tag' ? st.store.tags : st.store.segments).get(key) ?? new Bitset(0);
+  }
+
+  /** Runs everything that is due now (the timer calls this; tests with a manual clock call it directly). */
+  async tick(workspaceId?: string) {
+    const now = this.ctx.clock.now();
+    const targets = workspaceId ? [workspaceId] : [...this.states.keys()];
+    for (const ws of targets) {
+      const st = await this.state(ws);
+      const due = new Set(st.heap.popDue(now.getTime()));
+      const windows = await withTenant(this.ctx.db, ws, (tx) =>
+        tx.query<{ customer_id: number }>(`SELECT customer_id FROM trait_values WHERE workspace_id = $1 AND next_change_at <= $2`, [ws, now]),
+      );
+      for (const r of windows.rows) due.add(r.customer_id);
+      if (due.size > 0) {
+        for (const id of due) st.pending.add(id);
+        if (!st.flushing) {
+          st.flushing = true;
+          st.queue = st.queue.then(() => this.flush(ws, st));
+        }
+        await st.queue;
+      }
+    }
+    this.arm();
+  }
+
+  private schedule(st: WorkspaceState, id: number, now: number) {
+    const out: number[] = [];
+    for (const def of st.defs.ordered) compile(def.rule, st.store, now).boundaries(id, out);
+    if (out.length) st.heap.push(Math.min(...out), id);
+  }
+
+  private scheduleAll(st: WorkspaceState) {
+    st.heap.clear();
+    const now = this.ctx.clock.now().getTime();
+    const compiled = st.defs.ordered.map((d) => compile(d.rule, st.store, now));
+    const out: number[] = [];
+    for (const id of st.store.live.ids()) {
+      out.length = 0;
+      for (const c of compiled) c.boundaries(id, out);
+      if (out.length) st.heap.push(Math.min(...out), id);
+    }
+  }
+
+  /** Sets the timer for the earliest boundary across workspaces, and at least once a minute. */
+  private arm() {
+    if (this.stopped) return;
+    Promise.all([...this.states.values()].map((s) => s.then((st) => st.heap.peek() ?? Infinity, () => Infinity))).then((peeks) => {
+      if (this.stopped) return;
+      if (this.timer) clearTimeout(this.timer);
+      const delay = Math.max(0, Math.min(MAX_SLEEP_MS, Math.min(...peeks) - this.ctx.clock.now().getTime()));
+      this.timer = setTimeout(() => this.tick().catch((err) => this.ctx.log.error({ err }, 'scheduler tick failed')), delay);
+      this.timer.unref();
+    });
+  }
+
+  private announce(workspaceId: string, changes: Change[], at: Date) {
+    for (const c of changes) this.ctx.changes.membership({ workspaceId, kind: c.def.kind, key: c.def.key, customerId: c.customerId, change: c.change, at });
+  }
+}

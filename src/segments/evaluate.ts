@@ -1,0 +1,193 @@
+// Evaluating rules over the customer store. `filter(set)` narrows a candidate set (AND short-circuits: later
+// conditions only look at customers that passed earlier ones); `test(id)` answers for one customer after a change;
+// `boundaries(id)` says when time conditions will flip for that customer, so the scheduler can wake exactly then.
+import { Bitset } from './bitset.ts';
+import type { CustomerStore } from './store.ts';
+import { isAll, isAny, isField, isNot, isTag, type FieldCondition, type Rule } from './rules.ts';
+
+const DAY = 86_400_000;
+
+export interface Compiled {
+  filter(set: Bitset): Bitset;
+  test(id: number): boolean;
+  boundaries(id: number, out: number[]): void;
+}
+
+export function compile(rule: Rule, store: CustomerStore, now: number): Compiled {
+  if (isAll(rule)) {
+    const parts = rule.all.map((r) => compile(r, store, now));
+    return {
+      filter: (set) => parts.reduce((acc, p) => p.filter(acc), set),
+      test: (id) => parts.every((p) => p.test(id)),
+      boundaries: (id, out) => parts.forEach((p) => p.boundaries(id, out)),
+    };
+  }
+  if (isAny(rule)) {
+    const parts = rule.any.map((r) => compile(r, store, now));
+    return {
+      filter(set) {
+        let result = new Bitset(set.size);
+        let remaining = set;
+        for (const p of parts) {
+          const hit = p.filter(remaining);
+          result = result.or(hit);
+          remaining = remaining.andNot(hit);
+        }
+        return result;
+      },
+      test: (id) => parts.some((p) => p.test(id)),
+      boundaries: (id, out) => parts.forEach((p) => p.boundaries(id, out)),
+    };
+  }
+  if (isNot(rule)) {
+    const inner = compile(rule.not, store, now);
+    return { filter: (set) => set.andNot(inner.filter(set)), test: (id) => !inner.test(id), boundaries: inner.boundaries };
+  }
+  if (isTag(rule) || !isField(rule)) {
+    const bits = () => (isTag(rule) ? store.tags.get(rule.tag) : store.segments.get((rule as { segment: string }).segment)) ?? new Bitset(store.size);
+    const want = isTag(rule) ? rule.has : (rule as { member: boolean }).member;
+    return {
+      filter: (set) => (want ? set.and(bits()) : set.andNot(bits())),
+      test: (id) => bits().has(id) === want,
+      boundaries: () => {},
+    };
+  }
+  const test = fieldTest(rule, store, now);
+  const boundaries = fieldBoundaries(rule, store, now);
+  return {
+    filter(set) {
+      const out = new Bitset(set.size);
+      for (const id of set.ids()) if (test(id)) out.add(id);
+      return out;
+    },
+    test,
+    boundaries,
+  };
+}
+
+export function countMembers(rule: Rule, store: CustomerStore, now: number): Bitset {
+  return compile(rule, store, now).filter(store.live);
+}
+
+function fieldTest(c: FieldCondition, store: CustomerStore, now: number): (id: number) => boolean {
+  const { field, op, value } = c;
+  if (field === 'known') {
+    const want = op === 'eq' ? value === true : value !== true;
+    return (id) => store.known.has(id) === want;
+  }
+  const num = store.num.get(field);
+  if (num || !store.str.has(field)) {
+    const col = num ?? new Float64Array(0);
+    const v = (id: number) => (id < col.length ? col[id] : NaN);
+    const x = Number(value);
+    switch (op) {
+      case 'exists':
+        return (id) => !Number.isNaN(v(id));
+      case 'not_exists':
+        return (id) => Number.isNaN(v(id));
+      case 'within_last_days': {
+        const since = now - x * DAY;
+        return (id) => v(id) >= since;
+      }
+      case 'not_within_last_days': {
+        const since = now - x * DAY;
+        return (id) => !(v(id) >= since);
+      }
+      case 'before': {
+        const t = Date.parse(String(value));
+        return (id) => v(id) < t;
+      }
+      case 'after': {
+        const t = Date.parse(String(value));
+        return (id) => v(id) > t;
+      }
+      case 'eq':
+        return (id) => v(id) === x;
+      case 'neq':
+        return (id) => !Number.isNaN(v(id)) && v(id) !== x;
+      case 'gt':
+        return (id) => v(id) > x;
+      case 'gte':
+        return (id) => v(id) >= x;
+      case 'lt':
+        return (id) => v(id) < x;
+      case 'lte':
+        return (id) => v(id) <= x;
+      case 'between': {
+        const [lo, hi] = value as number[];
+        return (id) => v(id) >= lo && v(id) <= hi;
+      }
+      case 'in': {
+        const set = new Set((value as (string | number)[]).map(Number));
+        return (id) => set.has(v(id));
+      }
+      case 'not_in': {
+        const set = new Set((value as (string | number)[]).map(Number));
+        return (id) => !Number.isNaN(v(id)) && !set.has(v(id));
+      }
+      default:
+        return () => false;
+    }
+  }
+  const col = store.str.get(field)!;
+  const code = (id: number) => (id < col.codes.length ? col.codes[id] : -1);
+  // Free-form attributes may hold numbers written as text: numeric operators read them as numbers.
+  const asNumber = col.dict.map((s) => Number(s));
+  const matching = (pred: (s: string, n: number) => boolean) => {
+    const ok = new Uint8Array(col.dict.length);
+    col.dict.forEach((s, i) => (ok[i] = pred(s, asNumber[i]) ? 1 : 0));
+    return (id: number) => {
+      const k = code(id);
+      return k >= 0 && ok[k] === 1;
+    };
+  };
+  const x = value;
+  switch (op) {
+    case 'exists':
+      return (id) => code(id) >= 0;
+    case 'not_exists':
+      return (id) => code(id) < 0;
+    case 'eq':
+      return matching((s) => s === String(x));
+    case 'neq':
+      return matching((s) => s !== String(x));
+    case 'in': {
+      const set = new Set((x as unknown[]).map(String));
+      return matching((s) => set.has(s));
+    }
+    case 'not_in': {
+      const set = new Set((x as unknown[]).map(String));
+      return matching((s) => !set.has(s));
+    }
+    case 'contains':
+      return matching((s) => s.includes(String(x)));
+    case 'gt':
+      return matching((_, n) => n > Number(x));
+    case 'gte':
+      return matching((_, n) => n >= Number(x));
+    case 'lt':
+      return matching((_, n) => n < Number(x));
+    case 'lte':
+      return matching((_, n) => n <= Number(x));
+    case 'between': {
+      const [lo, hi] = x as number[];
+      return matching((_, n) => n >= lo && n <= hi);
+    }
+    default:
+      return () => false;
+  }
+}
+
+function fieldBoundaries(c: FieldCondition, store: CustomerStore, now: number): (id: number, out: number[]) => void {
+  if (c.op === 'before' || c.op === 'after') {
+    const t = Date.parse(String(c.value));
+    return (_, out) => void (t > now && out.push(t));
+  }
+  if (c.op !== 'within_last_days' && c.op !== 'not_within_last_days') return () => {};
+  const col = store.num.get(c.field);
+  const span = Number(c.value) * DAY;
+  return (id, out) => {
+    const v = col && id < col.length ? col[id] : NaN;
+    if (!Number.isNaN(v) && v + span > now) out.push(v + span);
+  };
+}

@@ -1,0 +1,74 @@
+// Storing who entered and left rule tags and segments, and writing segment_entered / segment_exited events into
+// each customer's timeline. Inserts and deletes report what they actually changed, so two processes evaluating the
+// same customer never record an entry twice.
+import type { TenantTx } from '../kernel/tenant.ts';
+import type { RuleDef } from './definitions.ts';
+
+export interface Change {
+  def: RuleDef;
+  customerId: number;
+  change: 'entered' | 'exited';
+}
+
+/** `all`: after a full recompute every definition's size is refreshed, not only those with changes. */
+export async function persistChanges(tx: TenantTx, changes: Change[], now: Date, all?: RuleDef[]) {
+  const ws = tx.workspaceId;
+  const group = (kind: 'tag' | 'segment', change: 'entered' | 'exited') => {
+    const m = new Map<number, number[]>();
+    for (const c of changes) if (c.def.kind === kind && c.change === change) m.set(c.def.id, [...(m.get(c.def.id) ?? []), c.customerId]);
+    return m;
+  };
+  for (const [tagId, ids] of group('tag', 'entered')) {
+    await tx.query(`INSERT INTO customer_tags (workspace_id, tag_id, customer_id, source, added_at) SELECT $1, $2, unnest($3::bigint[]), 'rule', $4 ON CONFLICT DO NOTHING`, [ws, tagId, ids, now]);
+  }
+  for (const [tagId, ids] of group('tag', 'exited')) {
+    await tx.query(`DELETE FROM customer_tags WHERE workspace_id = $1 AND tag_id = $2 AND customer_id = ANY($3) AND source = 'rule'`, [ws, tagId, ids]);
+  }
+  const events: { id: number; segmentId: number; key: string; name: string; change: string }[] = [];
+  const defs = new Map(changes.map((c) => [`${c.def.kind}:${c.def.id}`, c.def]));
+  for (const [segmentId, ids] of group('segment', 'entered')) {
+    const { rows } = await tx.query<{ customer_id: number }>(
+      `INSERT INTO segment_members (workspace_id, segment_id, customer_id, since) SELECT $1, $2, unnest($3::bigint[]), $4 ON CONFLICT DO NOTHING RETURNING customer_id`,
+      [ws, segmentId, ids, now],
+    );
+    const d = defs.get(`segment:${segmentId}`)!;
+    for (const r of rows) events.push({ id: r.customer_id, segmentId, key: d.key, name: d.name, change: 'segment_entered' });
+  }
+  for (const [segmentId, ids] of group('segment', 'exited')) {
+    const { rows } = await tx.query<{ customer_id: number }>(
+      `DELETE FROM segment_members WHERE workspace_id = $1 AND segment_id = $2 AND customer_id = ANY($3) RETURNING customer_id`,
+      [ws, segmentId, ids],
+    );
+    const d = defs.get(`segment:${segmentId}`)!;
+    for (const r of rows) events.push({ id: r.customer_id, segmentId, key: d.key, name: d.name, change: 'segment_exited' });
+  }
+  if (events.length > 0) {
+    await tx.query(
+      `INSERT INTO events (workspace_id, message_id, customer_id, type, event, properties, ts)
+       SELECT $1, 'seg:' || u.sid || ':' || u.cid || ':' || u.ev || ':' || $2::text, u.cid, 'track', u.ev, jsonb_build_object('segment', u.k, 'segment_name', u.n), $3
+         FROM unnest($4::bigint[], $5::bigint[], $6::text[], $7::text[], $8::text[]) AS u(cid, sid, ev, k, n)
+       ON CONFLICT DO NOTHING`,
+      [ws, String(now.getTime()), now, events.map((e) => e.id), events.map((e) => e.segmentId), events.map((e) => e.change), events.map((e) => e.key), events.map((e) => e.name)],
+    );
+  }
+  // Sizes are recounted for what changed (everything after a full recompute), with one history point per minute.
+  for (const def of all ?? [...defs.values()]) {
+    if (def.kind === 'tag') {
+      await tx.query(
+        `UPDATE tags SET coverage = (SELECT count(*) FROM customer_tags WHERE workspace_id = $1 AND tag_id = $2), refreshed_at = $3 WHERE workspace_id = $1 AND id = $2`,
+        [ws, def.id, now],
+      );
+      continue;
+    }
+    const { rows } = await tx.query<{ size: number }>(
+      `UPDATE segments SET size = (SELECT count(*) FROM segment_members WHERE workspace_id = $1 AND segment_id = $2), refreshed_at = $3
+        WHERE workspace_id = $1 AND id = $2 RETURNING size`,
+      [ws, def.id, now],
+    );
+    await tx.query(
+      `INSERT INTO segment_sizes (workspace_id, segment_id, at, size) VALUES ($1, $2, date_trunc('minute', $3::timestamptz), $4)
+       ON CONFLICT (workspace_id, segment_id, at) DO UPDATE SET size = EXCLUDED.size`,
+      [ws, def.id, now, rows[0]?.size ?? 0],
+    );
+  }
+}

@@ -1,0 +1,126 @@
+// An in-memory columnar copy of a workspace's customers, indexed by dense customer id: the fields rules read,
+// tag and segment memberships as bitsets. PostgreSQL stays the source of truth; the store is loaded on start and
+// refreshed row by row as customers change, so evaluating a rule never scans the database.
+import type { Queryable } from '../kernel/db.ts';
+import { Bitset } from './bitset.ts';
+import { BASE_FIELDS } from './catalog.ts';
+
+export interface StringColumn {
+  codes: Int32Array; // -1 = null
+  dict: string[];
+  index: Map<string, number>;
+}
+
+const NUMERIC_BASE = ['order_count', 'total_spent', 'first_order_at', 'last_order_at', 'first_seen_at', 'last_seen_at'] as const;
+const BASE_SELECT = `id, merged_into IS NULL AS live, NOT is_anonymous AS known, source_channel, order_count, total_spent,
+  first_order_at, last_order_at, first_seen_at, last_seen_at`;
+
+export class CustomerStore {
+  size = 0;
+  live = new Bitset(0);
+  known = new Bitset(0);
+  readonly num = new Map<string, Float64Array>();
+  readonly str = new Map<string, StringColumn>();
+  readonly tags = new Map<string, Bitset>();
+  readonly segments = new Map<string, Bitset>();
+  /** profile attribute keys (traits.<key>) loaded so far; loaded lazily on first use */
+  private readonly attributeKeys = new Set<string>();
+
+  constructor(private readonly workspaceId: string) {}
+
+  async load(tx: Queryable) {
+    const max = (await tx.query<{ m: number | null }>(`SELECT max(id) AS m FROM customers WHERE workspace_id = $1`, [this.workspaceId])).rows[0].m ?? 0;
+    this.ensure(max + 1);
+    const { rows } = await tx.query(`SELECT ${BASE_SELECT} FROM customers WHERE workspace_id = $1`, [this.workspaceId]);
+    for (const r of rows) this.setBase(r);
+    for (const key of this.attributeKeys) await this.loadAttribute(tx, key);
+  }
+
+  /** Reloads the given customers' rows (after ingest, orders, merges). */
+  async refresh(tx: Queryable, ids: number[]) {
+    if (ids.length === 0) return;
+    const { rows } = await tx.query(`SELECT ${BASE_SELECT}, traits FROM customers WHERE workspace_id = $1 AND id = ANY($2)`, [this.workspaceId, ids]);
+    this.ensure(Math.max(...rows.map((r: any) => r.id)) + 1);
+    for (const r of rows) {
+      this.setBase(r);
+      for (const key of this.attributeKeys) this.setString(`traits.${key}`, r.id, r.traits?.[key]);
+    }
+  }
+
+  /** Makes traits.<key> available to rules. */
+  async ensureAttribute(tx: Queryable, key: string) {
+    if (this.attributeKeys.has(key)) return;
+    this.attributeKeys.add(key);
+    await this.loadAttribute(tx, key);
+  }
+
+  private async loadAttribute(tx: Queryable, key: string) {
+    const { rows } = await tx.query<{ id: number; v: string }>(`SELECT id, traits->>$2 AS v FROM customers WHERE workspace_id = $1 AND traits ? $2`, [this.workspaceId, key]);
+    for (const r of rows) this.setString(`traits.${key}`, r.id, r.v);
+  }
+
+  setNumber(field: string, id: number, value: number | null) {
+    let col = this.num.get(field);
+    if (!col) {
+      col = new Float64Array(this.size).fill(NaN);
+      this.num.set(field, col);
+    }
+    col[id] = value ?? NaN;
+  }
+
+  setString(field: string, id: number, value: unknown) {
+    let col = this.str.get(field);
+    if (!col) {
+      col = { codes: new Int32Array(this.size).fill(-1), dict: [], index: new Map() };
+      this.str.set(field, col);
+    }
+    if (value === null || value === undefined || value === '') {
+      col.codes[id] = -1;
+      return;
+    }
+    const s = String(value);
+    let code = col.index.get(s);
+    if (code === undefined) {
+      code = col.dict.length;
+      col.dict.push(s);
+      col.index.set(s, code);
+    }
+    col.codes[id] = code;
+  }
+
+  private setBase(r: any) {
+    if (r.live) this.live.add(r.id);
+    else this.live.delete(r.id);
+    if (r.known) this.known.add(r.id);
+    else this.known.delete(r.id);
+    this.setString('source_channel', r.id, r.source_channel);
+    for (const f of NUMERIC_BASE) {
+      const v = r[f];
+      this.setNumber(f, r.id, v === null || v === undefined ? null : v instanceof Date ? v.getTime() : Number(v));
+    }
+    this.setNumber('aov', r.id, r.order_count > 0 ? Number(r.total_spent) / r.order_count : null);
+  }
+
+  /** Grows every column to hold ids below n (new customers arrive all the time). */
+  ensure(n: number) {
+    if (n <= this.size) return;
+    const size = Math.max(n, Math.ceil(this.size * 1.25), 1024);
+    this.live = this.live.grown(size);
+    this.known = this.known.grown(size);
+    for (const [k, col] of this.num) {
+      const next = new Float64Array(size).fill(NaN);
+      next.set(col);
+      this.num.set(k, next);
+    }
+    for (const col of this.str.values()) {
+      const next = new Int32Array(size).fill(-1);
+      next.set(col.codes);
+      col.codes = next;
+    }
+    for (const [k, b] of this.tags) this.tags.set(k, b.grown(size));
+    for (const [k, b] of this.segments) this.segments.set(k, b.grown(size));
+    this.size = size;
+  }
+}
+
+export const isNumericBase = (f: string) => f in BASE_FIELDS && BASE_FIELDS[f].type !== 'string' && BASE_FIELDS[f].type !== 'boolean';
