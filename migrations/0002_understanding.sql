@@ -116,3 +116,27 @@ BEGIN
                      WITH CHECK (workspace_id = current_setting('app.workspace_id', true))$p$, t);
   END LOOP;
 END $$;
+
+-- Layer models: their configuration and each customer's latest result.
+CREATE TABLE layer_models (
+  workspace_id  text NOT NULL,
+  model         text NOT NULL CHECK (model IN ('rfm','quadrant','lifecycle')),
+  config        jsonb NOT NULL,
+  summary       jsonb NOT NULL DEFAULT '{}',
+  computed_at   timestamptz,
+  updated_at    timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (workspace_id, model)
+);
+CREATE TABLE layer_results (
+  workspace_id  text NOT NULL,
+  model         text NOT NULL,
+  customer_id   bigint NOT NULL,
+  cell          text NOT NULL,
+  scores        jsonb NOT NULL,
+  computed_at   timestamptz NOT NULL,
+  PRIMARY KEY (workspace_id, model, customer_id)
+);
+ALTER TABLE layer_models ENABLE ROW LEVEL SECURITY;
+CREATE POLICY tenant_isolation ON layer_models USING (workspace_id = current_setting('app.workspace_id', true)) WITH CHECK (workspace_id = current_setting('app.workspace_id', true));
+ALTER TABLE layer_results ENABLE ROW LEVEL SECURITY;
+CREATE POLICY tenant_isolation ON layer_results USING (workspace_id = current_setting('app.workspace_id', true)) WITH CHECK (workspace_id = current_setting('app.workspace_id', true));

@@ -35,6 +35,7 @@ import { UnderstandingEngine } from './segments/engine.ts';
 import { registerSegmentRoutes } from './segments/routes.ts';
 import { registerTraitRoutes } from './traits/routes.ts';
 import { registerTagRoutes } from './tags/routes.ts';
+import { registerLayerRoutes } from './layers/routes.ts';
 
 export interface Platform {
   app: FastifyInstance;
@@ -135,6 +136,7 @@ export async function createPlatform(config: Config, opts: PlatformOptions = {})
   registerTraitRoutes(app, ctx, engine);
   registerTagRoutes(app, ctx, engine);
   registerSegmentRoutes(app, ctx, engine);
+  registerLayerRoutes(app, ctx, engine);
 
   app.get('/healthz', { config: { auth: 'public' }, schema: { hide: true } }, async () => ({ ok: true }));
   app.get('/metrics', { config: { auth: 'public' }, schema: { hide: true } }, async (_req, reply) => reply.type('text/plain; version=0.0.4').send(ctx.metrics.render()));
@@ -148,8 +150,8 @@ export async function createPlatform(config: Config, opts: PlatformOptions = {})
     runner,
     engine,
     async close() {
-      engine.stop();
       await runner.stop();
+      await engine.stop();
       await app.close();
       if (!opts.db) await ctx.db.close();
     },

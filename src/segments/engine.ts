@@ -36,15 +36,17 @@ export class UnderstandingEngine {
     this.arm();
   }
 
-  stop() {
+  /** Stops taking work and waits for what is in flight (the database is closed next). */
+  async stop() {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    await Promise.all([...this.states.values()].map((s) => s.then((st) => st.queue, () => undefined).catch(() => undefined)));
   }
 
   /** Waits until every queued change has been applied (tests, benchmarks). */
   async idle(workspaceId: string) {
     const st = await this.state(workspaceId);
-    while (st.pending.size > 0 || st.flushing) {
+    while ((st.pending.size > 0 || st.flushing) && !this.stopped) {
       await st.queue;
       await new Promise((r) => setImmediate(r));
     }
@@ -116,6 +118,7 @@ export class UnderstandingEngine {
   enqueue(workspaceId: string, ids: number[]) {
     if (this.stopped || ids.length === 0) return;
     this.state(workspaceId).then((st) => {
+      if (this.stopped) return;
       for (const id of ids) st.pending.add(id);
       if (!st.flushing) {
         st.flushing = true;
