@@ -14,6 +14,9 @@ import { CustomerPage } from './pages/Customer360.tsx';
 import { ImportsPage } from './pages/Imports.tsx';
 import { SettingsPage } from './pages/Settings.tsx';
 import { ComingSoonPage } from './pages/ComingSoon.tsx';
+import { SegmentEditorPage, SegmentsPage } from './pages/Segments.tsx';
+import { TagsPage } from './pages/Tags.tsx';
+import { LayersPage } from './pages/Layers.tsx';
 
 export interface Me {
   actor: { role: string; email: string | null; name: string | null };
@@ -46,6 +49,10 @@ function Root() {
               <Route path="/customers/:id" element={<CustomerPage me={me} />} />
               <Route path="/imports" element={<ImportsPage />} />
               <Route path="/settings" element={<SettingsPage />} />
+              <Route path="/tags" element={<TagsPage />} />
+              <Route path="/segments" element={<SegmentsPage />} />
+              <Route path="/segments/:key" element={<SegmentEditorPage />} />
+              <Route path="/layers" element={<LayersPage />} />
               {COMING_SOON.map((c) => (
                 <Route key={c.key} path={`/${c.key}`} element={<ComingSoonPage titleKey={c.key} issue={c.issue} />} />
               ))}

@@ -1,0 +1,64 @@
+// Tags, segments and layers in a real browser, on a small demo brand.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { loginCookie, startPlatform, type TestPlatform } from './helpers/platform.ts';
+import { loadDemo } from '../src/demo/load.ts';
+
+describe('segments, tags and layers in the console', () => {
+  let t: TestPlatform;
+  let browser: Browser;
+  let page: Page;
+  const shots = path.join(os.tmpdir(), 'siyu-shots');
+
+  before(async () => {
+    t = await startPlatform('pglite');
+    await loadDemo(t.platform.ctx, { customers: 300, seed: 5, workspaceId: t.ws.id });
+    browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'] });
+    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    const [name, value] = (await loginCookie(t)).split('=');
+    await context.addCookies([{ name, value, url: t.url }]);
+    page = await context.newPage();
+    fs.mkdirSync(shots, { recursive: true });
+  });
+  after(async () => {
+    await browser?.close();
+    await t?.close();
+  });
+
+  it('builds a segment with a live count, saves it and shows its size', async () => {
+    await page.goto(`${t.url}/segments`);
+    await page.getByTestId('new-segment').click();
+    const count = page.getByTestId('live-count');
+    await count.waitFor();
+    // Default rule: order_count ≥ 1. The count is answered by the server while editing.
+    const buyers = (await t.api('POST', '/v1/segments/preview', { rule: { all: [{ field: 'order_count', op: 'gte', value: 1 }] } })).body.count;
+    await page.waitForFunction((n) => document.querySelector('[data-testid=live-count]')?.textContent?.replace(/,/g, '').includes(String(n)), buyers);
+    await page.locator('input[data-testid=condition-value], [data-testid=condition-value] input').first().fill('3');
+    const repeaters = (await t.api('POST', '/v1/segments/preview', { rule: { all: [{ field: 'order_count', op: 'gte', value: 3 }] } })).body.count;
+    assert.notEqual(repeaters, buyers);
+    await page.waitForFunction((n) => document.querySelector('[data-testid=live-count]')?.textContent?.replace(/,/g, '').startsWith(String(n)), repeaters);
+    await page.getByTestId('segment-key').fill('loyal');
+    await page.getByTestId('segment-name').fill('三单以上');
+    await page.getByTestId('save-segment').click();
+    await page.waitForURL(/\/segments\/loyal$/);
+    await page.getByTestId('segment-history').waitFor();
+    const seg = (await t.api('GET', '/v1/segments/loyal')).body;
+    assert.equal(seg.size, repeaters);
+    await page.screenshot({ path: path.join(shots, 'segment.png') });
+  });
+
+  it('computes RFM in the layers page and shows the eight cells; the tag library lists them', async () => {
+    await page.goto(`${t.url}/layers`);
+    await page.getByTestId('compute-rfm').click();
+    await page.getByTestId('rfm-chart').waitFor();
+    await page.getByText('重要价值').first().waitFor();
+    await page.screenshot({ path: path.join(shots, 'layers.png') });
+    await page.goto(`${t.url}/tags`);
+    await page.getByText('行为特征').first().click();
+    await page.getByText('重要价值').first().waitFor();
+  });
+});
