@@ -34,7 +34,7 @@ import { registerOverviewRoutes } from './overview/routes.ts';
 import { UnderstandingEngine } from './segments/engine.ts';
 import { registerSegmentRoutes } from './segments/routes.ts';
 import { registerTraitRoutes } from './traits/routes.ts';
-import { registerTagRoutes } from './tags/routes.ts';
+import { registerTagImportRoute, registerTagRoutes } from './tags/routes.ts';
 import { registerLayerRoutes } from './layers/routes.ts';
 
 export interface Platform {
@@ -135,6 +135,7 @@ export async function createPlatform(config: Config, opts: PlatformOptions = {})
   engine.start();
   registerTraitRoutes(app, ctx, engine);
   registerTagRoutes(app, ctx, engine);
+  registerTagImportRoute(app, ctx, engine);
   registerSegmentRoutes(app, ctx, engine);
   registerLayerRoutes(app, ctx, engine);
 

@@ -163,6 +163,23 @@ for (const engine of ENGINES) {
       assert.deepEqual(lib.map((x: any) => `${x.tier}:${x.key}`), ['basic:vip', 'behavior:fitness_lover']);
     });
 
+    it('imports a tag from a file of phone numbers, reporting rows that name nobody', async () => {
+      await t.track('/v1/identify', { userId: 'cara', traits: { phone: '13512349876' } });
+      await idle();
+      const created = await t.api('POST', '/v1/tags', { key: 'fans', name: '直播粉丝', tier: 'basic', kind: 'imported' });
+      assert.equal(created.status, 201);
+      const form = new FormData();
+      form.append('file', new Blob(['手机号\n13512349876\n13900000001\nnot-a-phone\n']), 'fans.csv');
+      const res = await fetch(`${t.url}/v1/tags/fans/import`, { method: 'POST', body: form, headers: { authorization: `Bearer ${t.ws.secretKey}` } }).then((r) => r.json());
+      assert.equal(res.rows, 3);
+      assert.equal(res.matched, 1);
+      assert.deepEqual(res.errors.map((e: any) => e.row), [2, 3]);
+      assert.match(res.errors[0].message, /no customer/);
+      assert.equal((await t.api('GET', '/v1/tags/fans')).body.coverage, 1);
+      const seg = await t.api('POST', '/v1/segments/preview', { rule: { tag: 'fans', has: true } });
+      assert.equal(seg.body.count, 1);
+    });
+
     it('exports members as spreadsheet-safe CSV', async () => {
       await t.track('/v1/identify', { userId: 'ann', traits: { name: '=cmd|calc' } });
       await idle();

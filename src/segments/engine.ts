@@ -182,8 +182,9 @@ export class UnderstandingEngine {
     const run = async () => {
       const now = this.ctx.clock.now();
       const changes = await withTenant(this.ctx.db, workspaceId, async (tx) => {
+        // The store's rows are already current (kept up to date change by change); definitions, trait values and
+        // memberships are what a definition change or a model run alters.
         st.defs = await loadDefinitions(tx);
-        await st.store.load(tx);
         await this.loadAttributes(tx, st.store, st.defs);
         for (const t of st.defs.traits) await computeTrait(tx, t, null, now);
         await this.loadTraitColumns(tx, st.store, st.defs, null);

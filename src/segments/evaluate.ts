@@ -55,9 +55,22 @@ export function compile(rule: Rule, store: CustomerStore, now: number): Compiled
   const test = fieldTest(rule, store, now);
   const boundaries = fieldBoundaries(rule, store, now);
   return {
+    // Word by word rather than through an id iterator: this loop runs for every candidate of every condition.
     filter(set) {
       const out = new Bitset(set.size);
-      for (const id of set.ids()) if (test(id)) out.add(id);
+      const words = set.words;
+      const o = out.words;
+      for (let w = 0; w < words.length; w++) {
+        let v = words[w];
+        if (v === 0) continue;
+        let acc = 0;
+        while (v !== 0) {
+          const low = v & -v;
+          if (test((w << 5) | (31 - Math.clz32(low)))) acc |= low;
+          v ^= low;
+        }
+        o[w] = acc;
+      }
       return out;
     },
     test,

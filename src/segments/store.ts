@@ -96,7 +96,8 @@ export class CustomerStore {
     this.setString('source_channel', r.id, r.source_channel);
     for (const f of NUMERIC_BASE) {
       const v = r[f];
-      this.setNumber(f, r.id, v === null || v === undefined ? null : v instanceof Date ? v.getTime() : Number(v));
+      const col = this.num.get(f) ?? (this.setNumber(f, r.id, null), this.num.get(f)!);
+      col[r.id] = v === null || v === undefined ? NaN : v instanceof Date ? v.getTime() : Number(v);
     }
     this.setNumber('aov', r.id, r.order_count > 0 ? Number(r.total_spent) / r.order_count : null);
   }

@@ -13,6 +13,8 @@ import { loadCatalog } from '../segments/catalog.ts';
 import { ruleSchema } from '../segments/rules.ts';
 import { assertValidRule } from '../segments/validate.ts';
 import { usersOf } from '../segments/usage.ts';
+import { storeUpload } from '../ingest/imports/imports.ts';
+import { importTagMembers } from './import.ts';
 
 export const TIERS = ['basic', 'behavior', 'predicted'] as const;
 
@@ -124,6 +126,28 @@ export function registerTagRoutes(app: FastifyInstance, ctx: AppContext, engine:
     });
     await engine.recomputeAll(actor.workspaceId);
     return { changed: result.changed, unknown: result.unknown };
+  });
+}
+
+export function registerTagImportRoute(app: FastifyInstance, ctx: AppContext, engine: UnderstandingEngine) {
+  app.withTypeProvider<ZodTypeProvider>().post('/v1/tags/:key/import', {
+    config: { auth: 'manage' },
+    schema: { tags: ['tags'], summary: 'Tag the customers listed in a CSV/XLSX (column customer_id, user_id, phone, email or member_no)', params: z.object({ key: z.string() }), consumes: ['multipart/form-data'] },
+  }, async (req) => {
+    const actor = requirePermission(req, 'customers:write');
+    const part = await req.file();
+    if (!part) throw badRequest('file', 'is required');
+    const file = await storeUpload(ctx, part.filename, part.file);
+    const result = await withTenant(ctx.db, actor.workspaceId, async (tx) => {
+      const t = await tagRow(tx, req.params.key);
+      if (t.kind !== 'imported' && t.kind !== 'manual') throw badRequest('key', `${req.params.key} is a ${t.kind} tag; import into an imported or manual tag`);
+      const r = await importTagMembers(ctx, tx, t.id, part.filename, file, `import:${actor.type}:${actor.id}`);
+      await tx.query(`UPDATE tags SET coverage = (SELECT count(*) FROM customer_tags WHERE tag_id = $1), refreshed_at = now() WHERE id = $1`, [t.id]);
+      await audit(tx, actor, 'tag.import', { type: 'tag', id: req.params.key }, { rows: r.rows, matched: r.matched, errors: r.errorCount });
+      return r;
+    });
+    await engine.recomputeAll(actor.workspaceId);
+    return result;
   });
 }
 

@@ -1,0 +1,57 @@
+// Nelder–Mead simplex minimisation. The models optimise over log-parameters, so positivity bounds hold by
+// construction and no gradient is needed.
+
+export interface OptimizeResult {
+  x: number[];
+  value: number;
+  iterations: number;
+  converged: boolean;
+}
+
+export function nelderMead(f: (x: number[]) => number, start: number[], opts: { maxIterations?: number; tolerance?: number; step?: number } = {}): OptimizeResult {
+  const n = start.length;
+  const maxIterations = opts.maxIterations ?? 5000;
+  const tol = opts.tolerance ?? 1e-10;
+  const step = opts.step ?? 0.5;
+  let simplex = [start, ...start.map((_, i) => start.map((v, j) => (i === j ? v + step : v)))];
+  let values = simplex.map(f);
+  for (let iter = 0; iter < maxIterations; iter++) {
+    const order = values.map((v, i) => i).sort((a, b) => values[a] - values[b]);
+    simplex = order.map((i) => simplex[i]);
+    values = order.map((i) => values[i]);
+    const spread = Math.abs(values[n] - values[0]);
+    const size = Math.max(...simplex.slice(1).map((p) => Math.max(...p.map((v, j) => Math.abs(v - simplex[0][j])))));
+    if (spread < tol * (Math.abs(values[0]) + tol) && size < 1e-8) return { x: simplex[0], value: values[0], iterations: iter, converged: true };
+    const centroid = simplex.slice(0, n).reduce((acc, p) => acc.map((v, j) => v + p[j] / n), new Array(n).fill(0));
+    const along = (t: number) => centroid.map((c, j) => c + t * (simplex[n][j] - c));
+    const reflected = along(-1);
+    const fr = f(reflected);
+    if (fr < values[0]) {
+      const expanded = along(-2);
+      const fe = f(expanded);
+      if (fe < fr) {
+        simplex[n] = expanded;
+        values[n] = fe;
+      } else {
+        simplex[n] = reflected;
+        values[n] = fr;
+      }
+    } else if (fr < values[n - 1]) {
+      simplex[n] = reflected;
+      values[n] = fr;
+    } else {
+      const contracted = fr < values[n] ? along(-0.5) : along(0.5);
+      const fc = f(contracted);
+      if (fc < Math.min(fr, values[n])) {
+        simplex[n] = contracted;
+        values[n] = fc;
+      } else {
+        // Shrink toward the best point.
+        simplex = simplex.map((p, i) => (i === 0 ? p : p.map((v, j) => simplex[0][j] + 0.5 * (v - simplex[0][j]))));
+        values = simplex.map((p, i) => (i === 0 ? values[0] : f(p)));
+      }
+    }
+  }
+  const best = values.indexOf(Math.min(...values));
+  return { x: simplex[best], value: values[best], iterations: maxIterations, converged: false };
+}
