@@ -99,20 +99,27 @@ export class UnderstandingEngine {
     }
   }
 
-  private async loadMemberships(tx: TenantTx, store: CustomerStore, defs: Definitions) {
-    store.tags.clear();
-    store.segments.clear();
+  /**
+   * Reads memberships from the database. At load everything; afterwards only tags written outside the engine
+   * (manual, imported, model) — rule tags and segments are maintained in memory and persisted as they change.
+   */
+  private async loadMemberships(tx: TenantTx, store: CustomerStore, defs: Definitions, onlyExternal = false) {
+    const tagFilter = onlyExternal ? `AND t.kind <> 'rule'` : '';
     const tagRows = (await tx.query<{ key: string; ids: number[] }>(
       `SELECT t.key, coalesce(array_agg(ct.customer_id) FILTER (WHERE ct.customer_id IS NOT NULL), '{}') AS ids
          FROM tags t LEFT JOIN customer_tags ct ON ct.workspace_id = t.workspace_id AND ct.tag_id = t.id
-        WHERE t.workspace_id = $1 AND t.deleted_at IS NULL GROUP BY t.key`, [tx.workspaceId])).rows;
+        WHERE t.workspace_id = $1 AND t.deleted_at IS NULL ${tagFilter} GROUP BY t.key`, [tx.workspaceId])).rows;
     for (const r of tagRows) store.tags.set(r.key, Bitset.from(store.size, r.ids.map(Number)));
+    // Definitions that no longer exist take their members with them.
+    const live = new Set(defs.ordered.map((d) => `${d.kind}:${d.key}`));
+    for (const k of [...store.segments.keys()]) if (!live.has(`segment:${k}`)) store.segments.delete(k);
+    for (const k of [...store.tags.keys()]) if (!tagRows.some((r) => r.key === k) && !live.has(`tag:${k}`)) store.tags.delete(k);
+    if (onlyExternal) return;
     const segRows = (await tx.query<{ key: string; ids: number[] }>(
       `SELECT s.key, coalesce(array_agg(m.customer_id) FILTER (WHERE m.customer_id IS NOT NULL), '{}') AS ids
          FROM segments s LEFT JOIN segment_members m ON m.workspace_id = s.workspace_id AND m.segment_id = s.id
         WHERE s.workspace_id = $1 AND s.deleted_at IS NULL GROUP BY s.key`, [tx.workspaceId])).rows;
     for (const r of segRows) store.segments.set(r.key, Bitset.from(store.size, r.ids.map(Number)));
-    void defs;
   }
 
   enqueue(workspaceId: string, ids: number[]) {
@@ -188,7 +195,7 @@ export class UnderstandingEngine {
         await this.loadAttributes(tx, st.store, st.defs);
         for (const t of st.defs.traits) await computeTrait(tx, t, null, now);
         await this.loadTraitColumns(tx, st.store, st.defs, null);
-        await this.loadMemberships(tx, st.store, st.defs);
+        await this.loadMemberships(tx, st.store, st.defs, true);
         const out: Change[] = [];
         for (const def of st.defs.ordered) {
           const before = this.bits(st, def);

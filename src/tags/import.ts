@@ -59,5 +59,6 @@ export async function importTagMembers(ctx: AppContext, tx: TenantTx, tagId: num
     if (pending.length >= 2000) await flush();
   }
   await flush();
+  errors.sort((a, b) => a.row - b.row);
   return { column: rows.header[col], rows: total, matched, errors: errors.slice(0, 1000), errorCount: errors.length };
 }
