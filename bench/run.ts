@@ -4,6 +4,7 @@ import { benchIngest } from './ingest.ts';
 import { benchImport } from './import.ts';
 import { benchCustomer360 } from './customer360.ts';
 import { benchSegments } from './segments.ts';
+import { benchModels } from './models.ts';
 import type { Engine } from '../test/helpers/platform.ts';
 
 const engines: Engine[] = process.env.TEST_DATABASE_URL ? ['pglite', 'postgres'] : ['pglite'];
@@ -23,3 +24,4 @@ if (want('customer360')) {
   await benchCustomer360({ customers: num(process.env.BENCH_360_CUSTOMERS, 1_000_000), events: num(process.env.BENCH_360_EVENTS, 20_000_000), samples: 2000 });
 }
 if (want('segments')) await benchSegments({ customers: num(process.env.BENCH_SEGMENT_CUSTOMERS, 1_000_000), samples: 200, latencySamples: 300 });
+if (want('models')) await benchModels(num(process.env.BENCH_MODEL_CUSTOMERS, 1_000_000));

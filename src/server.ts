@@ -36,6 +36,7 @@ import { registerSegmentRoutes } from './segments/routes.ts';
 import { registerTraitRoutes } from './traits/routes.ts';
 import { registerTagImportRoute, registerTagRoutes } from './tags/routes.ts';
 import { registerLayerRoutes } from './layers/routes.ts';
+import { registerModelRoutes } from './models/routes.ts';
 
 export interface Platform {
   app: FastifyInstance;
@@ -138,6 +139,7 @@ export async function createPlatform(config: Config, opts: PlatformOptions = {})
   registerTagImportRoute(app, ctx, engine);
   registerSegmentRoutes(app, ctx, engine);
   registerLayerRoutes(app, ctx, engine);
+  registerModelRoutes(app, ctx, engine);
 
   app.get('/healthz', { config: { auth: 'public' }, schema: { hide: true } }, async () => ({ ok: true }));
   app.get('/metrics', { config: { auth: 'public' }, schema: { hide: true } }, async (_req, reply) => reply.type('text/plain; version=0.0.4').send(ctx.metrics.render()));

@@ -125,10 +125,12 @@ export async function customer360(tx: TenantTx, pii: Pii, id: number, reveal: bo
       [ws, root],
     ),
     () => tx.query(`SELECT kind, details, at FROM identity_conflicts WHERE workspace_id = $1 AND customer_id = $2 ORDER BY at DESC LIMIT 20`, [ws, root]),
+    () => tx.query(`SELECT p_alive, expected_90d, expected_spend, clv, computed_at FROM predictions WHERE workspace_id = $1 AND model = 'clv' AND customer_id = $2`, [ws, root]),
+    () => tx.query(`SELECT t.key, t.name, t.tier, ct.source FROM customer_tags ct JOIN tags t ON t.workspace_id = ct.workspace_id AND t.id = ct.tag_id AND t.deleted_at IS NULL WHERE ct.workspace_id = $1 AND ct.customer_id = $2 ORDER BY t.tier, t.key`, [ws, root]),
   ];
   const results = [];
   for (const read of reads) results.push(await read());
-  const [profile, members, identities, merges, orders, conflicts] = results;
+  const [profile, members, identities, merges, orders, conflicts, predictions, tags] = results;
   const p = profile.rows[0];
   const s = summary(p);
   return {
@@ -157,6 +159,8 @@ export async function customer360(tx: TenantTx, pii: Pii, id: number, reveal: bo
     merges: merges.rows.map(mergeView),
     orders: orders.rows.map((o: any) => ({ ...o, placed_at: new Date(o.placed_at).toISOString() })),
     conflicts: conflicts.rows.map((c: any) => ({ kind: c.kind, details: c.details, at: new Date(c.at).toISOString() })),
+    predictions: predictions.rows[0] ?? null,
+    tags: tags.rows,
   };
 }
 

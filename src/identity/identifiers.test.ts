@@ -22,7 +22,9 @@ describe('identifier normalization', () => {
     ['anonymous_id', '0', null],
     ['anonymous_id', '', null],
     ['anonymous_id', '00000000-0000-0000-0000-000000000000', null],
-    ['user_id', 'aaaaaaa', null],
+    ['user_id', '0000000', null],
+    ['user_id', 'xxxxxx', null],
+    ['member_no', '1111', '1111'],
     ['user_id', { id: 1 }, null],
   ];
   for (const [type, raw, expected] of cases) {

@@ -51,7 +51,8 @@ export function normalizeIdentifier(type: IdType, raw: unknown): Normalized {
       break;
   }
   if (value.length > 200) return { ok: false, reason: 'is longer than 200 characters' };
-  if (/^(.)\1+$/.test(value) && value.length > 3) return { ok: false, reason: `"${value}" repeats one character, a placeholder` };
+  // Runs of zeros or filler characters are placeholders; "1111" can be a real member number and is kept.
+  if (/^0+$/.test(value) || /^([x*#_\-.])\1+$/i.test(value)) return { ok: false, reason: `"${value}" is a placeholder` };
   return { ok: true, value };
 }
 

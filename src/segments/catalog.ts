@@ -17,6 +17,13 @@ export const BASE_FIELDS: Record<string, { type: FieldType; label: string }> = {
   last_seen_at: { type: 'time', label: '最近活跃时间' },
 };
 
+/** Predicted values written by the CLV model (issue #7), readable by rules once a model has run. */
+export const PREDICTION_FIELDS: Record<string, { type: FieldType; label: string }> = {
+  'prediction.p_alive': { type: 'number', label: '预测：仍活跃概率 P(alive)' },
+  'prediction.expected_90d': { type: 'number', label: '预测：未来90天购买次数' },
+  'prediction.clv': { type: 'number', label: '预测：客户终身价值 CLV（分）' },
+};
+
 export interface Catalog {
   fieldType(field: string): FieldType | 'trait' | null;
   tags: Set<string>;
@@ -34,6 +41,7 @@ export async function loadCatalog(tx: Queryable): Promise<Catalog> {
   return {
     fieldType(field) {
       if (field in BASE_FIELDS) return BASE_FIELDS[field].type;
+      if (field in PREDICTION_FIELDS) return PREDICTION_FIELDS[field].type;
       if (computed.has(field)) return computed.get(field)!;
       if (/^traits\.[^\s.]{1,64}$/.test(field)) return 'trait'; // free-form profile attribute: string or number
       return null;

@@ -70,6 +70,7 @@ export class UnderstandingEngine {
       await store.load(tx);
       await this.loadAttributes(tx, store, d);
       await this.loadTraitColumns(tx, store, d, null);
+      await this.loadPredictionColumns(tx, store);
       await this.loadMemberships(tx, store, d);
       return d;
     });
@@ -103,6 +104,17 @@ export class UnderstandingEngine {
    * Reads memberships from the database. At load everything; afterwards only tags written outside the engine
    * (manual, imported, model) — rule tags and segments are maintained in memory and persisted as they change.
    */
+  /** Predicted values (CLV model) as numeric columns; customers without a prediction read as empty. */
+  private async loadPredictionColumns(tx: TenantTx, store: CustomerStore) {
+    const { rows } = await tx.query<{ customer_id: number; p_alive: number; expected_90d: number; clv: number }>(
+      `SELECT customer_id, p_alive, expected_90d, clv FROM predictions WHERE workspace_id = $1 AND model = 'clv'`, [tx.workspaceId]);
+    for (const f of ['p_alive', 'expected_90d', 'clv'] as const) {
+      const col = new Float64Array(store.size).fill(NaN);
+      for (const r of rows) if (r.customer_id < store.size) col[r.customer_id] = r[f];
+      store.num.set(`prediction.${f}`, col);
+    }
+  }
+
   private async loadMemberships(tx: TenantTx, store: CustomerStore, defs: Definitions, onlyExternal = false) {
     const tagFilter = onlyExternal ? `AND t.kind <> 'rule'` : '';
     const tagRows = (await tx.query<{ key: string; ids: number[] }>(
@@ -195,6 +207,7 @@ export class UnderstandingEngine {
         await this.loadAttributes(tx, st.store, st.defs);
         for (const t of st.defs.traits) await computeTrait(tx, t, null, now);
         await this.loadTraitColumns(tx, st.store, st.defs, null);
+        await this.loadPredictionColumns(tx, st.store);
         await this.loadMemberships(tx, st.store, st.defs, true);
         const out: Change[] = [];
         for (const def of st.defs.ordered) {

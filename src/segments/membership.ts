@@ -15,7 +15,12 @@ export async function persistChanges(tx: TenantTx, changes: Change[], now: Date,
   const ws = tx.workspaceId;
   const group = (kind: 'tag' | 'segment', change: 'entered' | 'exited') => {
     const m = new Map<number, number[]>();
-    for (const c of changes) if (c.def.kind === kind && c.change === change) m.set(c.def.id, [...(m.get(c.def.id) ?? []), c.customerId]);
+    for (const c of changes) {
+      if (c.def.kind !== kind || c.change !== change) continue;
+      const ids = m.get(c.def.id);
+      if (ids) ids.push(c.customerId);
+      else m.set(c.def.id, [c.customerId]);
+    }
     return m;
   };
   for (const [tagId, ids] of group('tag', 'entered')) {

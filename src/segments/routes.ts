@@ -8,7 +8,7 @@ import { csvLine } from '../kernel/csv.ts';
 import { requirePermission } from '../http/auth.ts';
 import { audit } from '../access/audit.ts';
 import type { UnderstandingEngine } from './engine.ts';
-import { BASE_FIELDS, loadCatalog } from './catalog.ts';
+import { BASE_FIELDS, PREDICTION_FIELDS, loadCatalog } from './catalog.ts';
 import { ruleSchema, type Rule } from './rules.ts';
 import { assertValidRule } from './validate.ts';
 import { usersOf } from './usage.ts';
@@ -40,6 +40,7 @@ export function registerSegmentRoutes(app: FastifyInstance, ctx: AppContext, eng
       return {
         fields: [
           ...Object.entries(BASE_FIELDS).map(([field, f]) => ({ field, type: f.type, label: f.label })),
+          ...Object.entries(PREDICTION_FIELDS).map(([field, f]) => ({ field, type: f.type, label: f.label })),
           ...attrs.rows.map((a) => ({ field: `traits.${a.k}`, type: 'string', label: `属性 ${a.k}` })),
           ...traits.rows.map((t: any) => ({ field: `computed.${t.key}`, type: t.value_type, label: t.name })),
         ],

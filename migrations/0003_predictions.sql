@@ -1,0 +1,29 @@
+-- Predictions (issue #7): model versions with their diagnostics, and each customer's latest predicted values.
+CREATE TABLE model_versions (
+  workspace_id  text NOT NULL,
+  id            bigserial,
+  model         text NOT NULL,                        -- clv (BG/NBD + Gamma-Gamma)
+  status        text NOT NULL CHECK (status IN ('active','superseded','failed','insufficient_data')),
+  params        jsonb NOT NULL DEFAULT '{}',
+  diagnostics   jsonb NOT NULL DEFAULT '{}',
+  message       text,
+  settings      jsonb NOT NULL DEFAULT '{}',
+  trained_at    timestamptz NOT NULL,
+  PRIMARY KEY (workspace_id, id)
+);
+CREATE TABLE predictions (
+  workspace_id  text NOT NULL,
+  model         text NOT NULL,
+  customer_id   bigint NOT NULL,
+  version_id    bigint NOT NULL,
+  p_alive       double precision,
+  expected_90d  double precision,
+  expected_spend double precision,
+  clv           double precision,
+  computed_at   timestamptz NOT NULL,
+  PRIMARY KEY (workspace_id, model, customer_id)
+);
+ALTER TABLE model_versions ENABLE ROW LEVEL SECURITY;
+CREATE POLICY tenant_isolation ON model_versions USING (workspace_id = current_setting('app.workspace_id', true)) WITH CHECK (workspace_id = current_setting('app.workspace_id', true));
+ALTER TABLE predictions ENABLE ROW LEVEL SECURITY;
+CREATE POLICY tenant_isolation ON predictions USING (workspace_id = current_setting('app.workspace_id', true)) WITH CHECK (workspace_id = current_setting('app.workspace_id', true));

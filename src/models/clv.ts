@@ -1,0 +1,99 @@
+// Customer lifetime value in the product: summarise each customer's orders, fit BG/NBD + Gamma–Gamma, score
+// everyone (P(alive), expected purchases in 90 days, expected spend, discounted CLV) and publish predicted tags.
+// A fit on too little data or one that does not converge keeps the previous version and says why.
+import type { TenantTx } from '../kernel/tenant.ts';
+import { summarize, type Transaction } from './cdnow.ts';
+import { expectedPurchases, fitBgNbd, pAlive, type BgNbdParams } from './bgnbd.ts';
+import { expectedSpend, fitGammaGamma, type GammaGammaParams } from './gammagamma.ts';
+import { ensureModelTags } from '../layers/results.ts';
+
+const DAY = 86_400_000;
+const WEEK_DAYS = 7;
+
+export interface ClvSettings {
+  horizonMonths: number;
+  annualDiscount: number;
+  minCustomers: number;
+  minRepeatBuyers: number;
+}
+export const DEFAULT_CLV: ClvSettings = { horizonMonths: 12, annualDiscount: 0.1, minCustomers: 50, minRepeatBuyers: 20 };
+
+export const PREDICTED_TAGS = [
+  { key: 'pred_high_value', name: '高价值潜力', description: '预测 CLV 位于前 20% 的客户（BG/NBD + Gamma-Gamma）' },
+  { key: 'pred_churn_risk', name: '高流失风险', description: '复购过但 P(alive) < 0.3 的客户（BG/NBD）' },
+];
+
+/** Discounted CLV: expected purchases month by month times expected spend, discounted monthly. */
+export function clvOf(bg: BgNbdParams, c: { x: number; tx: number; T: number }, spend: number, s: ClvSettings): number {
+  const monthly = Math.pow(1 + s.annualDiscount, 1 / 12) - 1;
+  let value = 0;
+  let prev = 0;
+  for (let m = 1; m <= s.horizonMonths; m++) {
+    const cum = expectedPurchases(bg, c, (m * 30.4375) / WEEK_DAYS);
+    value += ((cum - prev) * spend) / Math.pow(1 + monthly, m);
+    prev = cum;
+  }
+  return value;
+}
+
+export async function fitClv(tx: TenantTx, now: Date, settings: ClvSettings = DEFAULT_CLV) {
+  const ws = tx.workspaceId;
+  const { rows } = await tx.query<{ id: number; day: number; value: number }>(
+    `SELECT c.canonical_id AS id, floor(extract(epoch FROM o.placed_at) / 86400)::int AS day, sum(o.amount - o.refunded_amount)::float8 AS value
+       FROM orders o JOIN customers c ON c.workspace_id = $1 AND c.id = o.customer_id
+      WHERE o.workspace_id = $1 AND o.kind = 'sale' AND o.status <> 'refunded' AND o.placed_at <= $2
+      GROUP BY 1, 2`,
+    [ws, now],
+  );
+  const transactions: Transaction[] = rows.map((r) => ({ customer: String(r.id), day: r.day, value: r.value }));
+  const calEnd = Math.floor(now.getTime() / DAY);
+  const summary = summarize(transactions, calEnd);
+  const repeaters = summary.filter((s) => s.x > 0);
+  const record = async (status: string, message: string, params: object = {}, diagnostics: object = {}) =>
+    (await tx.query<{ id: number }>(
+      `INSERT INTO model_versions (workspace_id, model, status, params, diagnostics, message, settings, trained_at) VALUES ($1,'clv',$2,$3,$4,$5,$6,$7) RETURNING id`,
+      [ws, status, JSON.stringify(params), JSON.stringify(diagnostics), message, JSON.stringify(settings), now])).rows[0].id;
+
+  if (summary.length < settings.minCustomers || repeaters.length < settings.minRepeatBuyers) {
+    const message = `too little data: ${summary.length} buyers (need ${settings.minCustomers}) and ${repeaters.length} repeat buyers (need ${settings.minRepeatBuyers}); the previous version stays active`;
+    return { status: 'insufficient_data' as const, versionId: await record('insufficient_data', message, {}, { buyers: summary.length, repeatBuyers: repeaters.length }), message };
+  }
+  const bg = fitBgNbd(summary);
+  const gg = fitGammaGamma(repeaters.map((s) => ({ x: s.x, mean: s.meanRepeatValue })));
+  const finite = (o: object) => Object.values(o).every((v) => Number.isFinite(v) && v > 0);
+  if (!bg.converged || !gg.converged || !finite(bg.params) || !finite(gg.params) || gg.params.q <= 1) {
+    const message = `the fit did not converge (BG/NBD ${bg.converged ? 'ok' : 'no'}, Gamma-Gamma ${gg.converged ? 'ok' : 'no'}, q=${gg.params.q.toFixed(3)}); the previous version stays active`;
+    return { status: 'failed' as const, versionId: await record('failed', message, { bgnbd: bg.params, gammaGamma: gg.params }), message };
+  }
+  await tx.query(`UPDATE model_versions SET status = 'superseded' WHERE workspace_id = $1 AND model = 'clv' AND status = 'active'`, [ws]);
+  const diagnostics = {
+    buyers: summary.length, repeatBuyers: repeaters.length,
+    bgnbd: { logLikelihood: bg.logLikelihood, iterations: bg.iterations },
+    gammaGamma: { logLikelihood: gg.logLikelihood, iterations: gg.iterations },
+  };
+  const versionId = await record('active', 'fitted', { bgnbd: bg.params, gammaGamma: gg.params }, diagnostics);
+  const scored = summary.map((s) => {
+    const spend = expectedSpend(gg.params as GammaGammaParams, { x: s.x, mean: s.meanRepeatValue });
+    return { id: Number(s.customer), pAlive: pAlive(bg.params, s), e90: expectedPurchases(bg.params, s, 90 / WEEK_DAYS), spend, clv: clvOf(bg.params, s, spend, settings), x: s.x };
+  });
+  await tx.query(`DELETE FROM predictions WHERE workspace_id = $1 AND model = 'clv'`, [ws]);
+  for (let i = 0; i < scored.length; i += 20_000) {
+    const part = scored.slice(i, i + 20_000);
+    await tx.query(
+      `INSERT INTO predictions (workspace_id, model, customer_id, version_id, p_alive, expected_90d, expected_spend, clv, computed_at)
+       SELECT $1, 'clv', u.id, $2, u.pa, u.e, u.s, u.v, $7 FROM unnest($3::bigint[], $4::float8[], $5::float8[], $6::float8[], $8::float8[]) AS u(id, pa, e, s, v)`,
+      [ws, versionId, part.map((s) => s.id), part.map((s) => s.pAlive), part.map((s) => s.e90), part.map((s) => s.spend), now, part.map((s) => s.clv)],
+    );
+  }
+  // Predicted tags: top 20% by CLV, and repeat buyers who are probably gone.
+  const tagIds = await ensureModelTags(tx, PREDICTED_TAGS, '智能预测', 'predicted');
+  const byClv = [...scored].sort((a, b) => b.clv - a.clv);
+  const high = byClv.slice(0, Math.ceil(byClv.length * 0.2)).map((s) => s.id);
+  const risk = scored.filter((s) => s.x > 0 && s.pAlive < 0.3).map((s) => s.id);
+  await tx.query(`DELETE FROM customer_tags WHERE workspace_id = $1 AND source = 'model:clv'`, [ws]);
+  for (const [key, ids] of [['pred_high_value', high], ['pred_churn_risk', risk]] as const) {
+    await tx.query(`INSERT INTO customer_tags (workspace_id, tag_id, customer_id, source) SELECT $1, $2, unnest($3::bigint[]), 'model:clv' ON CONFLICT DO NOTHING`, [ws, tagIds.get(key), ids]);
+    await tx.query(`UPDATE tags SET coverage = $2, refreshed_at = $3 WHERE id = $1`, [tagIds.get(key), ids.length, now]);
+  }
+  return { status: 'active' as const, versionId, params: { bgnbd: bg.params, gammaGamma: gg.params }, diagnostics, highValue: high.length, churnRisk: risk.length };
+}

@@ -1,0 +1,46 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { AppContext } from '../kernel/context.ts';
+import { withTenant } from '../kernel/tenant.ts';
+import { requirePermission } from '../http/auth.ts';
+import { audit } from '../access/audit.ts';
+import type { UnderstandingEngine } from '../segments/engine.ts';
+import { DEFAULT_CLV, fitClv } from './clv.ts';
+
+export function registerModelRoutes(app: FastifyInstance, ctx: AppContext, engine: UnderstandingEngine) {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+
+  r.post('/v1/models/clv/fit', {
+    config: { auth: 'manage' },
+    schema: {
+      tags: ['predictions'], summary: 'Fit BG/NBD + Gamma-Gamma on all orders and score every buyer (P(alive), 90-day purchases, CLV)',
+      body: z.object({
+        horizonMonths: z.number().int().min(1).max(120).default(DEFAULT_CLV.horizonMonths),
+        annualDiscount: z.number().min(0).max(1).default(DEFAULT_CLV.annualDiscount),
+      }).default({ horizonMonths: DEFAULT_CLV.horizonMonths, annualDiscount: DEFAULT_CLV.annualDiscount }),
+    },
+  }, async (req) => {
+    const actor = requirePermission(req, 'customers:write');
+    const result = await withTenant(ctx.db, actor.workspaceId, async (tx) => {
+      const res = await fitClv(tx, ctx.clock.now(), { ...DEFAULT_CLV, ...req.body });
+      await audit(tx, actor, 'model.clv.fit', { type: 'model', id: 'clv' }, { status: res.status, versionId: res.versionId });
+      return res;
+    });
+    if (result.status === 'active') await engine.recomputeAll(actor.workspaceId);
+    return result;
+  });
+
+  r.get('/v1/models/clv', {
+    config: { auth: 'manage' },
+    schema: { tags: ['predictions'], summary: 'CLV model versions with parameters, fit diagnostics and status' },
+  }, async (req) => {
+    const actor = requirePermission(req, 'customers:read');
+    return withTenant(ctx.db, actor.workspaceId, async (tx) => {
+      const versions = await tx.query(`SELECT id, status, params, diagnostics, message, settings, trained_at FROM model_versions WHERE model = 'clv' ORDER BY id DESC LIMIT 50`);
+      const dist = await tx.query(
+        `SELECT width_bucket(p_alive, 0, 1.000001, 10) AS bucket, count(*)::int AS customers, avg(clv)::float8 AS avg_clv FROM predictions WHERE model = 'clv' GROUP BY 1 ORDER BY 1`);
+      return { versions: versions.rows, pAliveDistribution: dist.rows };
+    });
+  });
+}

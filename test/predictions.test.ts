@@ -1,0 +1,68 @@
+// CLV end to end: the CDNOW sample sent through the orders API, the model fitted through the API on the orders as of
+// 1997-09-30, the published parameters recovered, predictions usable in segments and shown in the customer 360.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { startPlatform, type TestPlatform } from './helpers/platform.ts';
+import { ManualClock } from '../src/kernel/clock.ts';
+
+const SAMPLE = path.resolve('../shared/data/cdnow/CDNOW_sample.txt');
+const sig3 = (v: number) => Number(v.toPrecision(3));
+
+describe('CLV model through the product', { skip: !fs.existsSync(SAMPLE) && 'shared data missing' }, () => {
+  let t: TestPlatform;
+  const clock = new ManualClock(new Date('1997-01-15T00:00:00Z'));
+  before(async () => {
+    t = await startPlatform('pglite', { clock });
+  });
+  after(async () => t.close());
+
+  it('refuses to fit on too little data and keeps no model active', async () => {
+    const res = await t.api('POST', '/v1/models/clv/fit', {});
+    assert.equal(res.status, 200);
+    assert.equal(res.body.status, 'insufficient_data');
+    assert.match(res.body.message, /too little data/);
+  });
+
+  it('recovers the published BG/NBD and Gamma–Gamma parameters from orders sent through the API', async () => {
+    const lines = fs.readFileSync(SAMPLE, 'utf8').trim().split('\n');
+    const orders = lines.map((l, i) => {
+      const [, id, d, , dollars] = l.trim().split(/\s+/);
+      return { order_id: `cd-${i}`, customer: { user_id: id }, amount: Math.round(Number(dollars) * 100), currency: 'USD', placed_at: `${d.slice(0, 4)}-${d.slice(4, 6)}-${d.slice(6, 8)}T00:00:00Z` };
+    });
+    for (let i = 0; i < orders.length; i += 1000) {
+      const res = await t.track('/v1/orders/batch', { orders: orders.slice(i, i + 1000) });
+      assert.equal(res.status, 200);
+      assert.ok(res.body.results.every((r: any) => r.status === 'stored'), JSON.stringify(res.body.results.find((r: any) => r.status !== 'stored')));
+    }
+    clock.set(new Date('1997-09-30T00:00:00Z'));
+    const fit = await t.api('POST', '/v1/models/clv/fit', { horizonMonths: 12, annualDiscount: 0.1 });
+    assert.equal(fit.status, 200, JSON.stringify(fit.body));
+    assert.equal(fit.body.status, 'active');
+    const { bgnbd, gammaGamma } = fit.body.params;
+    assert.deepEqual([sig3(bgnbd.r), sig3(bgnbd.alpha), sig3(bgnbd.a), sig3(bgnbd.b)], [0.243, 4.41, 0.793, 2.43]);
+    assert.equal(Math.round(fit.body.diagnostics.bgnbd.logLikelihood * 10) / 10, -9582.4);
+    assert.equal(fit.body.diagnostics.repeatBuyers, 946);
+    // Money is in cents here, so γ is 100 × the paper's dollars figure.
+    assert.deepEqual([sig3(gammaGamma.p), sig3(gammaGamma.q), sig3(gammaGamma.gamma / 100)], [6.25, 3.74, 15.4]);
+
+    const versions = (await t.api('GET', '/v1/models/clv')).body.versions;
+    assert.deepEqual(versions.map((v: any) => v.status), ['active', 'insufficient_data']);
+  });
+
+  it('writes predictions no NaN can reach, predicted tags, segment fields and the 360 view', async () => {
+    const nan = await t.platform.ctx.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM predictions WHERE p_alive = 'NaN' OR clv = 'NaN' OR expected_90d = 'NaN' OR p_alive IS NULL OR clv IS NULL`);
+    assert.equal(nan.rows[0].n, 0);
+    const high = (await t.api('GET', '/v1/tags/pred_high_value')).body;
+    assert.equal(high.tier, 'predicted');
+    assert.equal(high.coverage, Math.ceil(2357 * 0.2));
+    const seg = await t.api('POST', '/v1/segments/preview', { rule: { all: [{ field: 'prediction.p_alive', op: 'lt', value: 0.3 }, { field: 'order_count', op: 'gte', value: 2 }] } });
+    assert.equal(seg.status, 200, JSON.stringify(seg.body));
+    assert.equal(seg.body.count, (await t.api('GET', '/v1/tags/pred_churn_risk')).body.coverage);
+    const c = (await t.api('GET', '/v1/customers?q=1')).body.customers[0];
+    const view = (await t.api('GET', `/v1/customers/${c.id}`)).body;
+    assert.ok(view.predictions.p_alive > 0 && view.predictions.p_alive <= 1);
+    assert.ok(view.predictions.clv > 0);
+  });
+});
