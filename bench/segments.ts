@@ -21,6 +21,7 @@ export async function benchSegments(opts: { customers: number; samples: number; 
               (g % 9), (g % 9) * (5000 + g % 30000), CASE WHEN g % 9 > 0 THEN now() - (g % 400) * interval '1 day' END,
               CASE WHEN g % 9 > 0 THEN now() - (g % 200) * interval '1 day' END, now() - (g % 500) * interval '1 day', now() - (g % 60) * interval '1 day'
          FROM generate_series(1, $2) g`, [ws, opts.customers]);
+    await db.query(`ANALYZE customers`);
     const stage = (what: string) => process.stderr.write(`  [${seconds(performance.now() - load)} s] ${what}\n`);
     stage('customers generated');
     const headers = { authorization: `Bearer ${t.ws.secretKey}`, 'content-type': 'application/json' };

@@ -161,10 +161,15 @@ export class UnderstandingEngine {
   /** Brings traits, rule tags and segments up to date for these customers. */
   private async process(workspaceId: string, st: WorkspaceState, ids: number[]) {
     const now = this.ctx.clock.now();
+    const t0 = performance.now();
+    const stages: Record<string, number> = {};
+    const mark = (k: string) => (stages[k] = Math.round((performance.now() - t0) * 10) / 10);
     const changes = await withTenant(this.ctx.db, workspaceId, async (tx) => {
       for (const t of st.defs.traits) await computeTrait(tx, t, ids, now);
+      mark('traits');
       await st.store.refresh(tx, ids);
       await this.loadTraitColumns(tx, st.store, st.defs, ids);
+      mark('refresh');
       const out: Change[] = [];
       for (const def of st.defs.ordered) {
         const c = compile(def.rule, st.store, now.getTime());
@@ -177,9 +182,13 @@ export class UnderstandingEngine {
           }
         }
       }
+      mark('evaluate');
       await persistChanges(tx, out, now);
+      mark('persist');
       return out;
     });
+    mark('commit');
+    this.ctx.log.debug({ workspaceId, customers: ids.length, changes: changes.length, ms: stages }, 'segment engine batch');
     this.announce(workspaceId, changes, now);
     for (const id of ids) this.schedule(st, id, now.getTime());
     this.arm();

@@ -58,12 +58,19 @@ export async function computeTrait(tx: TenantTx, t: TraitRow, roots: number[] | 
   const { agg, table, where, ts } = build(t, now, params);
   params.push(roots);
   const rootsParam = `$${params.length}`;
-  const scope = roots ? `AND m.canonical_id = ANY(${rootsParam})` : '';
+  // For a few customers, find their member profiles first (materialized, by index) and then only their rows; for
+  // everyone, one pass over the table.
   const { rows } = await tx.query<{ id: number; v: number | string | null; oldest: Date | null }>(
-    `SELECT m.canonical_id AS id, ${agg} AS v, min(${ts}) AS oldest
-       FROM ${table} x JOIN customers m ON m.workspace_id = $1 AND m.id = x.customer_id ${scope}
-      WHERE ${where} ${roots ? '' : `AND ${rootsParam}::bigint[] IS NULL`}
-      GROUP BY m.canonical_id`,
+    roots
+      ? `WITH m AS MATERIALIZED (SELECT id, canonical_id FROM customers WHERE workspace_id = $1 AND canonical_id = ANY(${rootsParam}))
+         SELECT m.canonical_id AS id, ${agg} AS v, min(${ts}) AS oldest
+           FROM m JOIN ${table} x ON x.workspace_id = $1 AND x.customer_id = m.id
+          WHERE ${where}
+          GROUP BY m.canonical_id`
+      : `SELECT m.canonical_id AS id, ${agg} AS v, min(${ts}) AS oldest
+           FROM ${table} x JOIN customers m ON m.workspace_id = $1 AND m.id = x.customer_id
+          WHERE ${where} AND ${rootsParam}::bigint[] IS NULL
+          GROUP BY m.canonical_id`,
     params,
   );
   const zero = ['count', 'sum', 'distinct_count'].includes(t.definition.aggregate) ? 0 : null;
