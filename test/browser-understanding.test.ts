@@ -61,4 +61,18 @@ describe('segments, tags and layers in the console', () => {
     await page.getByText('行为特征').first().click();
     await page.getByText('重要价值').first().waitFor();
   });
+
+  it('fits the CLV model from the predictions page and shows its parameters and predicted tags in the 360', async () => {
+    await page.goto(`${t.url}/predictions`);
+    await page.getByTestId('fit-clv').click();
+    await page.getByTestId('clv-params').waitFor({ timeout: 30_000 });
+    await page.getByTestId('palive-chart').waitFor();
+    const high = (await t.api('GET', '/v1/tags/pred_high_value')).body;
+    assert.ok(high.coverage > 0);
+    const c = (await t.api('GET', '/v1/customers?has_orders=true&limit=1')).body.customers[0];
+    await page.goto(`${t.url}/customers/${c.id}`);
+    await page.getByTestId('customer-tags').waitFor();
+    assert.match(await page.getByTestId('customer-tags').innerText(), /P\(alive\)/);
+    await page.screenshot({ path: path.join(shots, 'predictions-360.png'), fullPage: true });
+  });
 });

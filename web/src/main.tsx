@@ -17,6 +17,7 @@ import { ComingSoonPage } from './pages/ComingSoon.tsx';
 import { SegmentEditorPage, SegmentsPage } from './pages/Segments.tsx';
 import { TagsPage } from './pages/Tags.tsx';
 import { LayersPage } from './pages/Layers.tsx';
+import { PredictionsPage } from './pages/Predictions.tsx';
 
 export interface Me {
   actor: { role: string; email: string | null; name: string | null };
@@ -53,6 +54,7 @@ function Root() {
               <Route path="/segments" element={<SegmentsPage />} />
               <Route path="/segments/:key" element={<SegmentEditorPage />} />
               <Route path="/layers" element={<LayersPage />} />
+              <Route path="/predictions" element={<PredictionsPage />} />
               {COMING_SOON.map((c) => (
                 <Route key={c.key} path={`/${c.key}`} element={<ComingSoonPage titleKey={c.key} issue={c.issue} />} />
               ))}

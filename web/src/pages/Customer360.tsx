@@ -78,6 +78,16 @@ export function CustomerPage({ me }: { me: Me }) {
               {t('firstOrder')}: {dateTime(c.stats.firstOrderAt)} · {t('lastOrder')}: {dateTime(c.stats.lastOrderAt)}
             </Typography.Paragraph>
           </Card>
+          {(c.tags?.length > 0 || c.predictions) && (
+            <Card title={t('tags')} style={{ marginTop: 16 }} data-testid="customer-tags">
+              {c.tags.map((tg: any) => <Tag key={tg.key} color={tg.tier === 'predicted' ? 'purple' : tg.tier === 'behavior' ? 'green' : 'blue'}>{tg.name}</Tag>)}
+              {c.predictions && (
+                <Typography.Paragraph type="secondary" style={{ marginTop: 8, marginBottom: 0 }}>
+                  P(alive) {(c.predictions.p_alive * 100).toFixed(0)}% · 90d {c.predictions.expected_90d.toFixed(2)} · CLV {yuan(Math.round(c.predictions.clv))}
+                </Typography.Paragraph>
+              )}
+            </Card>
+          )}
           <Card title={t('identities')} style={{ marginTop: 16 }}>
             <Table size="small" rowKey={(r: any) => `${r.type}|${r.scope}|${r.value}`} pagination={false} dataSource={c.identities} data-testid="identities"
               columns={[{ title: t('idType'), dataIndex: 'type' }, { title: t('idValue'), dataIndex: 'value' }, { title: t('profileId'), dataIndex: 'profileId' }, { title: t('idSource'), dataIndex: 'source' }]} />
