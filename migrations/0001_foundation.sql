@@ -228,21 +228,19 @@ CREATE TABLE import_errors (
   PRIMARY KEY (workspace_id, import_id, row_no, field)
 );
 
--- Row-level security: tenant transactions see and write only their workspace.
-DO $$
-DECLARE t text;
+-- Row-level security: tenant transactions see and write only their workspace. Later migrations call
+-- siyu_isolate_tenant('table') for each tenant table they create.
+CREATE FUNCTION siyu_isolate_tenant(t text, key_column text DEFAULT 'workspace_id') RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
-  FOREACH t IN ARRAY ARRAY['memberships','api_keys','audit_log','identity_rules','customers','identities','merges',
-                           'identity_conflicts','events','orders','refunds','imports','import_errors'] LOOP
-    EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
-    EXECUTE format($p$CREATE POLICY tenant_isolation ON %I
-                     USING (workspace_id = current_setting('app.workspace_id', true))
-                     WITH CHECK (workspace_id = current_setting('app.workspace_id', true))$p$, t);
-  END LOOP;
+  EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
+  EXECUTE format($p$CREATE POLICY tenant_isolation ON %I
+                   USING (%I = current_setting('app.workspace_id', true))
+                   WITH CHECK (%I = current_setting('app.workspace_id', true))$p$, t, key_column, key_column);
 END $$;
-ALTER TABLE workspaces ENABLE ROW LEVEL SECURITY;
-CREATE POLICY tenant_isolation ON workspaces
-  USING (id = current_setting('app.workspace_id', true)) WITH CHECK (id = current_setting('app.workspace_id', true));
+
+SELECT siyu_isolate_tenant(t) FROM unnest(ARRAY['memberships','api_keys','audit_log','identity_rules','customers','identities',
+  'merges','identity_conflicts','events','orders','refunds','imports','import_errors']) AS t;
+SELECT siyu_isolate_tenant('workspaces', 'id');
 
 -- Pairs an operator split apart: the resolver never merges them again automatically.
 CREATE TABLE merge_blocks (
@@ -253,6 +251,4 @@ CREATE TABLE merge_blocks (
   created_at    timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (workspace_id, customer_a, customer_b)
 );
-ALTER TABLE merge_blocks ENABLE ROW LEVEL SECURITY;
-CREATE POLICY tenant_isolation ON merge_blocks
-  USING (workspace_id = current_setting('app.workspace_id', true)) WITH CHECK (workspace_id = current_setting('app.workspace_id', true));
+SELECT siyu_isolate_tenant('merge_blocks');

@@ -106,16 +106,8 @@ CREATE TABLE segment_sizes (
   PRIMARY KEY (workspace_id, segment_id, at)
 );
 
-DO $$
-DECLARE t text;
-BEGIN
-  FOREACH t IN ARRAY ARRAY['computed_traits','trait_values','tags','tag_versions','customer_tags','segments','segment_members','segment_sizes'] LOOP
-    EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
-    EXECUTE format($p$CREATE POLICY tenant_isolation ON %I
-                     USING (workspace_id = current_setting('app.workspace_id', true))
-                     WITH CHECK (workspace_id = current_setting('app.workspace_id', true))$p$, t);
-  END LOOP;
-END $$;
+SELECT siyu_isolate_tenant(t) FROM unnest(ARRAY['computed_traits','trait_values','tags','tag_versions','customer_tags',
+  'segments','segment_members','segment_sizes']) AS t;
 
 -- Layer models: their configuration and each customer's latest result.
 CREATE TABLE layer_models (
@@ -136,7 +128,5 @@ CREATE TABLE layer_results (
   computed_at   timestamptz NOT NULL,
   PRIMARY KEY (workspace_id, model, customer_id)
 );
-ALTER TABLE layer_models ENABLE ROW LEVEL SECURITY;
-CREATE POLICY tenant_isolation ON layer_models USING (workspace_id = current_setting('app.workspace_id', true)) WITH CHECK (workspace_id = current_setting('app.workspace_id', true));
-ALTER TABLE layer_results ENABLE ROW LEVEL SECURITY;
-CREATE POLICY tenant_isolation ON layer_results USING (workspace_id = current_setting('app.workspace_id', true)) WITH CHECK (workspace_id = current_setting('app.workspace_id', true));
+SELECT siyu_isolate_tenant('layer_models');
+SELECT siyu_isolate_tenant('layer_results');

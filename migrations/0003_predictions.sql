@@ -23,7 +23,5 @@ CREATE TABLE predictions (
   computed_at   timestamptz NOT NULL,
   PRIMARY KEY (workspace_id, model, customer_id)
 );
-ALTER TABLE model_versions ENABLE ROW LEVEL SECURITY;
-CREATE POLICY tenant_isolation ON model_versions USING (workspace_id = current_setting('app.workspace_id', true)) WITH CHECK (workspace_id = current_setting('app.workspace_id', true));
-ALTER TABLE predictions ENABLE ROW LEVEL SECURITY;
-CREATE POLICY tenant_isolation ON predictions USING (workspace_id = current_setting('app.workspace_id', true)) WITH CHECK (workspace_id = current_setting('app.workspace_id', true));
+SELECT siyu_isolate_tenant('model_versions');
+SELECT siyu_isolate_tenant('predictions');

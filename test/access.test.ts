@@ -74,6 +74,15 @@ describe('workspaces and access', () => {
     assert.equal((await t.api('POST', '/v1/api-keys', { kind: 'secret', name: 'x' }, { cookie: analyst })).status, 403);
   });
 
+  it('isolates every table that holds workspace data (a new table cannot forget it)', async () => {
+    const { rows } = await t.platform.ctx.db.query<{ table: string; rls: boolean }>(
+      `SELECT c.relname AS table, c.relrowsecurity AS rls FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid
+        WHERE c.relkind = 'r' AND c.relnamespace = current_schema()::regnamespace AND a.attname = 'workspace_id' AND NOT a.attisdropped`);
+    assert.ok(rows.length >= 25, `found ${rows.length} tenant tables`);
+    // sessions are read only by the system role (REVOKEd from the tenant role), never inside a tenant transaction.
+    assert.deepEqual(rows.filter((r) => !r.rls).map((r) => r.table), ['sessions']);
+  });
+
   it('serves health, metrics and an OpenAPI document generated from the request schemas', async () => {
     assert.equal((await t.api('GET', '/healthz', undefined, {})).status, 200);
     const metrics = await fetch(`${t.url}/metrics`).then((r) => r.text());
