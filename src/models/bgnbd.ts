@@ -2,7 +2,7 @@
 // process with gamma(r, α) heterogeneous rates while a customer is alive; after each purchase the customer drops
 // out with probability p ~ beta(a, b). Fitted by maximum likelihood on (x, t_x, T) per customer.
 import { hyp2f1, lbeta, lgamma, logSumExp } from './special.ts';
-import { nelderMead } from './optimize.ts';
+import { bounded, nelderMead } from './optimize.ts';
 
 export interface Rfm {
   /** repeat purchases in the calibration period */
@@ -46,12 +46,12 @@ export function fitBgNbd(data: Rfm[], start: BgNbdParams = { r: 1, alpha: 1, a: 
     else groups.set(k, { c, n: 1 });
   }
   const rows = [...groups.values()];
-  const negLL = (v: number[]) => {
+  const negLL = bounded((v: number[]) => {
     const p = { r: Math.exp(v[0]), alpha: Math.exp(v[1]), a: Math.exp(v[2]), b: Math.exp(v[3]) };
     let ll = 0;
     for (const { c, n } of rows) ll += n * bgnbdLogLik(p, c);
     return Number.isFinite(ll) ? -ll : Infinity;
-  };
+  });
   let best = nelderMead(negLL, [start.r, start.alpha, start.a, start.b].map(Math.log), { maxIterations: 20_000 });
   // Restart from the optimum: Nelder–Mead can stall on a plateau before the true minimum.
   for (let i = 0; i < 3; i++) {
@@ -59,7 +59,7 @@ export function fitBgNbd(data: Rfm[], start: BgNbdParams = { r: 1, alpha: 1, a: 
     if (again.value >= best.value - 1e-9) break;
     best = again;
   }
-  const [r, alpha, a, b] = best.x.map(Math.exp);
+  const [r, alpha, a, b] = best.x.map((v) => Math.exp(Math.min(12, Math.max(-12, v))));
   return { params: { r, alpha, a, b }, logLikelihood: -best.value, iterations: best.iterations, converged: best.converged };
 }
 

@@ -21,7 +21,10 @@ export function nelderMead(f: (x: number[]) => number, start: number[], opts: { 
     values = order.map((i) => values[i]);
     const spread = Math.abs(values[n] - values[0]);
     const size = Math.max(...simplex.slice(1).map((p) => Math.max(...p.map((v, j) => Math.abs(v - simplex[0][j])))));
-    if (spread < tol * (Math.abs(values[0]) + tol) && size < 1e-8) return { x: simplex[0], value: values[0], iterations: iter, converged: true };
+    // Converged when the simplex is small, or when the objective is flat across it to machine precision (a ridge:
+    // the data do not tell those parameters apart, and any point on it is a maximum).
+    const flat = spread <= 1e-13 * (Math.abs(values[0]) + 1);
+    if ((spread < tol * (Math.abs(values[0]) + tol) && size < 1e-6) || (flat && iter > 50)) return { x: simplex[0], value: values[0], iterations: iter, converged: true };
     const centroid = simplex.slice(0, n).reduce((acc, p) => acc.map((v, j) => v + p[j] / n), new Array(n).fill(0));
     const along = (t: number) => centroid.map((c, j) => c + t * (simplex[n][j] - c));
     const reflected = along(-1);
@@ -54,4 +57,21 @@ export function nelderMead(f: (x: number[]) => number, start: number[], opts: { 
   }
   const best = values.indexOf(Math.min(...values));
   return { x: simplex[best], value: values[best], iterations: maxIterations, converged: false };
+}
+
+/**
+ * Bounds for parameters optimised in log space: outside [lo, hi] the objective is evaluated at the boundary plus a
+ * steep quadratic penalty, so the simplex is pushed back instead of drifting to infinity (degenerate fits such as
+ * a beta distribution collapsing to a point).
+ */
+export function bounded(f: (x: number[]) => number, lo = -12, hi = 12): (x: number[]) => number {
+  return (x) => {
+    let excess = 0;
+    const clamped = x.map((v) => {
+      const c = Math.min(hi, Math.max(lo, v));
+      excess += (v - c) * (v - c);
+      return c;
+    });
+    return f(clamped) + 1e4 * excess;
+  };
 }
