@@ -50,7 +50,9 @@ async function main(argv: string[]) {
 }
 
 async function start(config: ReturnType<typeof loadConfig>) {
-  const platform = await createPlatform(config);
+  // Background imports start once the server answers: on the embedded database they would otherwise queue ahead of
+  // start-up (a resumed import after a crash can run for minutes).
+  const platform = await createPlatform(config, { runImports: false });
   const { ctx } = platform;
   const { rows } = await ctx.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM workspaces`);
   if (rows[0].n === 0 && config.demoOnFirstStart) {
@@ -59,6 +61,7 @@ async function start(config: ReturnType<typeof loadConfig>) {
     ctx.log.info({ workspace: demo.workspaceId, ...demo.counts }, 'demo brand loaded');
   }
   await platform.app.listen({ port: config.port, host: config.host });
+  platform.runner.start();
   console.log(`\nSiyu is running: http://localhost:${config.port}  (API docs: /docs)`);
   console.log(`Demo login: ${DEMO_OWNER.email} / ${DEMO_OWNER.password}\n`);
   const shutdown = async () => {

@@ -68,7 +68,7 @@ export async function startServer(env: NodeJS.ProcessEnv, port: number): Promise
   const child = siyuAsync({ ...env, PORT: String(port), HOST: '127.0.0.1' }, ['start']);
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr += d));
-  const deadline = Date.now() + 60_000;
+  const deadline = Date.now() + 120_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`server exited: ${stderr}`);
     try {

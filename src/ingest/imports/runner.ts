@@ -103,6 +103,8 @@ export class ImportRunner {
         if (full && !sameOrder) {
           await this.commit(imp, source.header, map, chunk, source.bytesRead());
           chunk = [];
+          // Let requests waiting for the (single-connection) embedded database in between chunks.
+          await new Promise((r) => setImmediate(r));
         }
         chunk.push(row);
       }
