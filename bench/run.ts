@@ -5,6 +5,7 @@ import { benchImport } from './import.ts';
 import { benchCustomer360 } from './customer360.ts';
 import { benchSegments } from './segments.ts';
 import { benchModels } from './models.ts';
+import { benchChurn } from './churn.ts';
 import type { Engine } from '../test/helpers/platform.ts';
 
 const engines: Engine[] = process.env.TEST_DATABASE_URL ? ['pglite', 'postgres'] : ['pglite'];
@@ -25,3 +26,4 @@ if (want('customer360')) {
 }
 if (want('segments')) await benchSegments({ customers: num(process.env.BENCH_SEGMENT_CUSTOMERS, 1_000_000), samples: 200, latencySamples: 300 });
 if (want('models')) await benchModels(num(process.env.BENCH_MODEL_CUSTOMERS, 1_000_000));
+if (want('churn')) await benchChurn();

@@ -20,6 +20,9 @@ CREATE TABLE predictions (
   expected_90d  double precision,
   expected_spend double precision,
   clv           double precision,
+  churn_risk    double precision,                      -- probability of no purchase in the next 13 weeks
+  churn_level   text,                                  -- high | medium | low
+  activity_drop double precision,                      -- share below the customer's own purchase rate
   computed_at   timestamptz NOT NULL,
   PRIMARY KEY (workspace_id, model, customer_id)
 );

@@ -60,9 +60,17 @@ describe('CLV model through the product', { skip: !fs.existsSync(SAMPLE) && 'sha
     const seg = await t.api('POST', '/v1/segments/preview', { rule: { all: [{ field: 'prediction.p_alive', op: 'lt', value: 0.3 }, { field: 'order_count', op: 'gte', value: 2 }] } });
     assert.equal(seg.status, 200, JSON.stringify(seg.body));
     assert.equal(seg.body.count, (await t.api('GET', '/v1/tags/pred_churn_risk')).body.coverage);
+    // Crossing into high churn risk is an event journeys can use; each crossing once per model version.
+    const highRisk = await t.platform.ctx.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM predictions WHERE churn_level = 'high'`);
+    const events = await t.platform.ctx.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM events WHERE event = 'churn_risk_high'`);
+    assert.ok(highRisk.rows[0].n > 100);
+    assert.equal(events.rows[0].n, highRisk.rows[0].n);
+    const again = await t.api('POST', '/v1/models/clv/fit', {});
+    assert.equal(again.body.crossedIntoHighChurnRisk, 0, 'no new crossings when nothing changed');
     const c = (await t.api('GET', '/v1/customers?q=1')).body.customers[0];
     const view = (await t.api('GET', `/v1/customers/${c.id}`)).body;
     assert.ok(view.predictions.p_alive > 0 && view.predictions.p_alive <= 1);
     assert.ok(view.predictions.clv > 0);
+    assert.ok(['high', 'medium', 'low'].includes(view.predictions.churn_level));
   });
 });

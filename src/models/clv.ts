@@ -6,6 +6,7 @@ import { summarize, type Transaction } from './cdnow.ts';
 import { expectedPurchases, fitBgNbd, pAlive, type BgNbdParams } from './bgnbd.ts';
 import { expectedSpend, fitGammaGamma, type GammaGammaParams } from './gammagamma.ts';
 import { ensureModelTags } from '../layers/results.ts';
+import { churnRisk, DEFAULT_CHURN } from './churn.ts';
 
 const DAY = 86_400_000;
 const WEEK_DAYS = 7;
@@ -72,17 +73,25 @@ export async function fitClv(tx: TenantTx, now: Date, settings: ClvSettings = DE
     gammaGamma: { logLikelihood: gg.logLikelihood, iterations: gg.iterations },
   };
   const versionId = await record('active', 'fitted', { bgnbd: bg.params, gammaGamma: gg.params }, diagnostics);
+  // Purchase days in the last churn period, for each customer's activity trend.
+  const recentFrom = calEnd - DEFAULT_CHURN.periodWeeks * WEEK_DAYS;
+  const recent = new Map<string, number>();
+  for (const t of transactions) if (t.day > recentFrom && t.day <= calEnd) recent.set(t.customer, (recent.get(t.customer) ?? 0) + 1);
   const scored = summary.map((s) => {
     const spend = expectedSpend(gg.params as GammaGammaParams, { x: s.x, mean: s.meanRepeatValue });
-    return { id: Number(s.customer), pAlive: pAlive(bg.params, s), e90: expectedPurchases(bg.params, s, 90 / WEEK_DAYS), spend, clv: clvOf(bg.params, s, spend, settings), x: s.x };
+    const churn = churnRisk(bg.params, { ...s, recentPurchases: recent.get(s.customer) ?? 0 });
+    return { id: Number(s.customer), pAlive: pAlive(bg.params, s), e90: expectedPurchases(bg.params, s, 90 / WEEK_DAYS), spend, clv: clvOf(bg.params, s, spend, settings), x: s.x, churn };
   });
+  const previous = new Map((await tx.query<{ customer_id: number; churn_level: string }>(`SELECT customer_id, churn_level FROM predictions WHERE workspace_id = $1 AND model = 'clv'`, [ws])).rows.map((r) => [r.customer_id, r.churn_level]));
   await tx.query(`DELETE FROM predictions WHERE workspace_id = $1 AND model = 'clv'`, [ws]);
   for (let i = 0; i < scored.length; i += 20_000) {
     const part = scored.slice(i, i + 20_000);
     await tx.query(
-      `INSERT INTO predictions (workspace_id, model, customer_id, version_id, p_alive, expected_90d, expected_spend, clv, computed_at)
-       SELECT $1, 'clv', u.id, $2, u.pa, u.e, u.s, u.v, $7 FROM unnest($3::bigint[], $4::float8[], $5::float8[], $6::float8[], $8::float8[]) AS u(id, pa, e, s, v)`,
-      [ws, versionId, part.map((s) => s.id), part.map((s) => s.pAlive), part.map((s) => s.e90), part.map((s) => s.spend), now, part.map((s) => s.clv)],
+      `INSERT INTO predictions (workspace_id, model, customer_id, version_id, p_alive, expected_90d, expected_spend, clv, churn_risk, churn_level, activity_drop, computed_at)
+       SELECT $1, 'clv', u.id, $2, u.pa, u.e, u.s, u.v, u.cr, u.cl, u.ad, $7
+         FROM unnest($3::bigint[], $4::float8[], $5::float8[], $6::float8[], $8::float8[], $9::float8[], $10::text[], $11::float8[]) AS u(id, pa, e, s, v, cr, cl, ad)`,
+      [ws, versionId, part.map((s) => s.id), part.map((s) => s.pAlive), part.map((s) => s.e90), part.map((s) => s.spend), now, part.map((s) => s.clv),
+       part.map((s) => s.churn.risk), part.map((s) => s.churn.level), part.map((s) => s.churn.activityDrop)],
     );
   }
   // Predicted tags: top 20% by CLV, and repeat buyers who are probably gone.
@@ -95,5 +104,15 @@ export async function fitClv(tx: TenantTx, now: Date, settings: ClvSettings = DE
     await tx.query(`INSERT INTO customer_tags (workspace_id, tag_id, customer_id, source) SELECT $1, $2, unnest($3::bigint[]), 'model:clv' ON CONFLICT DO NOTHING`, [ws, tagIds.get(key), ids]);
     await tx.query(`UPDATE tags SET coverage = $2, refreshed_at = $3 WHERE id = $1`, [tagIds.get(key), ids.length, now]);
   }
-  return { status: 'active' as const, versionId, params: { bgnbd: bg.params, gammaGamma: gg.params }, diagnostics, highValue: high.length, churnRisk: risk.length };
+  // Customers who cross into high churn risk get a churn_risk_high event: journeys (win-back) and segments react.
+  const crossed = scored.filter((s) => s.churn.level === 'high' && previous.get(s.id) !== 'high');
+  if (crossed.length > 0) {
+    await tx.query(
+      `INSERT INTO events (workspace_id, message_id, customer_id, type, event, properties, ts)
+       SELECT $1, 'churn:' || $2::text || ':' || u.id, u.id, 'track', 'churn_risk_high', u.p, $3 FROM unnest($4::bigint[], $5::jsonb[]) AS u(id, p)
+       ON CONFLICT DO NOTHING`,
+      [ws, String(versionId), now, crossed.map((s) => s.id), crossed.map((s) => JSON.stringify({ risk: s.churn.risk, p_alive: s.churn.pAlive, activity_drop: s.churn.activityDrop, model_version: versionId }))],
+    );
+  }
+  return { status: 'active' as const, versionId, params: { bgnbd: bg.params, gammaGamma: gg.params }, diagnostics, highValue: high.length, churnRisk: risk.length, crossedIntoHighChurnRisk: crossed.map((s) => s.id) };
 }

@@ -27,8 +27,12 @@ export function registerModelRoutes(app: FastifyInstance, ctx: AppContext, engin
       await audit(tx, actor, 'model.clv.fit', { type: 'model', id: 'clv' }, { status: res.status, versionId: res.versionId });
       return res;
     });
-    if (result.status === 'active') await engine.recomputeAll(actor.workspaceId);
-    return result;
+    if (result.status === 'active') {
+      await engine.recomputeAll(actor.workspaceId);
+      ctx.changes.customersChanged(actor.workspaceId, result.crossedIntoHighChurnRisk);
+    }
+    const { crossedIntoHighChurnRisk, ...summary } = result as typeof result & { crossedIntoHighChurnRisk?: number[] };
+    return { ...summary, crossedIntoHighChurnRisk: crossedIntoHighChurnRisk?.length ?? 0 };
   });
 
   r.get('/v1/models/clv', {

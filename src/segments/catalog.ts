@@ -22,6 +22,7 @@ export const PREDICTION_FIELDS: Record<string, { type: FieldType; label: string 
   'prediction.p_alive': { type: 'number', label: '预测：仍活跃概率 P(alive)' },
   'prediction.expected_90d': { type: 'number', label: '预测：未来90天购买次数' },
   'prediction.clv': { type: 'number', label: '预测：客户终身价值 CLV（分）' },
+  'prediction.churn_risk': { type: 'number', label: '预测：流失风险（未来13周不购买的概率）' },
 };
 
 export interface Catalog {
