@@ -6,6 +6,7 @@ import { benchCustomer360 } from './customer360.ts';
 import { benchSegments } from './segments.ts';
 import { benchModels } from './models.ts';
 import { benchChurn } from './churn.ts';
+import { benchRecommend } from './recommend.ts';
 import type { Engine } from '../test/helpers/platform.ts';
 
 const engines: Engine[] = process.env.TEST_DATABASE_URL ? ['pglite', 'postgres'] : ['pglite'];
@@ -27,3 +28,4 @@ if (want('customer360')) {
 if (want('segments')) await benchSegments({ customers: num(process.env.BENCH_SEGMENT_CUSTOMERS, 1_000_000), samples: 200, latencySamples: 300 });
 if (want('models')) await benchModels(num(process.env.BENCH_MODEL_CUSTOMERS, 1_000_000));
 if (want('churn')) await benchChurn();
+if (want('recommend')) await benchRecommend();
