@@ -29,3 +29,31 @@ describe('next-best product', () => {
     assert.ok(item['NDCG@10'] > popular['NDCG@10'] * 1.5, `${item['NDCG@10']} vs ${popular['NDCG@10']}`);
   });
 });
+
+describe('recommendations API on the demo brand', () => {
+  it('answers per customer: co-purchase based for buyers, channel popularity for newcomers', async () => {
+    const { startPlatform } = await import('./helpers/platform.ts');
+    const { loadDemo } = await import('../src/demo/load.ts');
+    const t = await startPlatform('pglite');
+    try {
+      await loadDemo(t.platform.ctx, { customers: 300, seed: 9, workspaceId: t.ws.id });
+      const fit = await t.api('POST', '/v1/models/recommend/fit', {});
+      assert.equal(fit.status, 200, JSON.stringify(fit.body));
+      assert.ok(fit.body.items >= 20 && fit.body.interactions > 500, JSON.stringify(fit.body));
+      const buyer = (await t.api('GET', '/v1/customers?has_orders=true&limit=1')).body.customers[0];
+      const rec = await t.api('GET', `/v1/customers/${buyer.id}/recommendations?limit=5`);
+      assert.equal(rec.status, 200, JSON.stringify(rec.body));
+      assert.equal(rec.body.items.length, 5);
+      assert.equal(rec.body.basis, 'item-to-item');
+      const recent = await t.platform.ctx.db.query<{ sku: string }>(
+        `SELECT DISTINCT i->>'sku' AS sku FROM orders o, jsonb_array_elements(o.items) i WHERE o.customer_id IN (SELECT id FROM customers WHERE canonical_id = $1) AND o.placed_at >= now() - interval '30 days'`, [buyer.id]);
+      for (const r of recent.rows) assert.ok(!rec.body.items.includes(r.sku), `${r.sku} was just bought`);
+      const newcomer = (await t.api('GET', '/v1/customers?has_orders=false&limit=1')).body.customers[0];
+      const cold = await t.api('GET', `/v1/customers/${newcomer.id}/recommendations`);
+      assert.equal(cold.body.items.length, 10);
+      assert.match(cold.body.basis, /popular/);
+    } finally {
+      await t.close();
+    }
+  });
+});

@@ -7,9 +7,24 @@ import { requirePermission } from '../http/auth.ts';
 import { audit } from '../access/audit.ts';
 import type { UnderstandingEngine } from '../segments/engine.ts';
 import { DEFAULT_CLV, fitClv } from './clv.ts';
+import { Recommender } from './recommend-service.ts';
 
 export function registerModelRoutes(app: FastifyInstance, ctx: AppContext, engine: UnderstandingEngine) {
   const r = app.withTypeProvider<ZodTypeProvider>();
+  const recommender = new Recommender(ctx);
+
+  r.post('/v1/models/recommend/fit', {
+    config: { auth: 'manage' },
+    schema: { tags: ['predictions'], summary: 'Rebuild the item-to-item recommendation model from the last year of orders and product views' },
+  }, async (req) => recommender.rebuild(requirePermission(req, 'customers:write').workspaceId));
+
+  r.get('/v1/customers/:id/recommendations', {
+    config: { auth: 'manage' },
+    schema: {
+      tags: ['predictions'], summary: 'Next-best products for a customer (items bought in the last 30 days excluded)',
+      params: z.object({ id: z.coerce.number().int().positive() }), querystring: z.object({ limit: z.coerce.number().int().min(1).max(50).default(10) }),
+    },
+  }, async (req) => recommender.forCustomer(requirePermission(req, 'customers:read').workspaceId, req.params.id, req.query.limit));
 
   r.post('/v1/models/clv/fit', {
     config: { auth: 'manage' },
