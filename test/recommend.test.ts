@@ -52,6 +52,12 @@ describe('recommendations API on the demo brand', () => {
       const cold = await t.api('GET', `/v1/customers/${newcomer.id}/recommendations`);
       assert.equal(cold.body.items.length, 10);
       assert.match(cold.body.basis, /popular/);
+      // Best send time for the same buyer: an hour of the week in the workspace's zone.
+      const send = await t.api('GET', `/v1/customers/${buyer.id}/send-time`);
+      assert.equal(send.status, 200, JSON.stringify(send.body));
+      assert.ok(send.body.hourOfWeek >= 0 && send.body.hourOfWeek < 168);
+      assert.equal(send.body.timezone, 'Asia/Shanghai');
+      assert.ok(send.body.ownEvents > 0);
     } finally {
       await t.close();
     }

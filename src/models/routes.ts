@@ -8,10 +8,20 @@ import { audit } from '../access/audit.ts';
 import type { UnderstandingEngine } from '../segments/engine.ts';
 import { DEFAULT_CLV, fitClv } from './clv.ts';
 import { Recommender } from './recommend-service.ts';
+import { sendTimeFor } from './send-time.ts';
+import { rootOf } from '../customers/customers.ts';
 
 export function registerModelRoutes(app: FastifyInstance, ctx: AppContext, engine: UnderstandingEngine) {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const recommender = new Recommender(ctx);
+
+  r.get('/v1/customers/:id/send-time', {
+    config: { auth: 'manage' },
+    schema: { tags: ['predictions'], summary: "Best hour of the week to reach this customer (own engagement shrunk toward the base's pattern)", params: z.object({ id: z.coerce.number().int().positive() }) },
+  }, async (req) => {
+    const actor = requirePermission(req, 'customers:read');
+    return withTenant(ctx.db, actor.workspaceId, async (tx) => sendTimeFor(tx, await rootOf(tx, req.params.id), ctx.clock.now()));
+  });
 
   r.post('/v1/models/recommend/fit', {
     config: { auth: 'manage' },
