@@ -23,6 +23,8 @@ CREATE TABLE predictions (
   churn_risk    double precision,                      -- probability of no purchase in the next 13 weeks
   churn_level   text,                                  -- high | medium | low
   activity_drop double precision,                      -- share below the customer's own purchase rate
+  value_score   int,                                   -- 0-100, see src/models/value-score.ts
+  value_factors jsonb,                                 -- per-factor points, the score's explanation
   computed_at   timestamptz NOT NULL,
   PRIMARY KEY (workspace_id, model, customer_id)
 );

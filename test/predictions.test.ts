@@ -72,5 +72,9 @@ describe('CLV model through the product', { skip: !fs.existsSync(SAMPLE) && 'sha
     assert.ok(view.predictions.p_alive > 0 && view.predictions.p_alive <= 1);
     assert.ok(view.predictions.clv > 0);
     assert.ok(['high', 'medium', 'low'].includes(view.predictions.churn_level));
+    assert.ok(view.predictions.value_score >= 0 && view.predictions.value_score <= 100);
+    assert.equal(view.predictions.value_factors.length, 3, 'the value score explains itself');
+    const vs = await t.api('POST', '/v1/segments/preview', { rule: { field: 'prediction.value_score', op: 'gte', value: 80 } });
+    assert.ok(vs.body.count > 0 && vs.body.count < 2357);
   });
 });

@@ -125,7 +125,7 @@ export async function customer360(tx: TenantTx, pii: Pii, id: number, reveal: bo
       [ws, root],
     ),
     () => tx.query(`SELECT kind, details, at FROM identity_conflicts WHERE workspace_id = $1 AND customer_id = $2 ORDER BY at DESC LIMIT 20`, [ws, root]),
-    () => tx.query(`SELECT p_alive, expected_90d, expected_spend, clv, churn_risk, churn_level, activity_drop, computed_at FROM predictions WHERE workspace_id = $1 AND model = 'clv' AND customer_id = $2`, [ws, root]),
+    () => tx.query(`SELECT p_alive, expected_90d, expected_spend, clv, churn_risk, churn_level, activity_drop, value_score, value_factors, computed_at FROM predictions WHERE workspace_id = $1 AND model = 'clv' AND customer_id = $2`, [ws, root]),
     () => tx.query(`SELECT t.key, t.name, t.tier, ct.source FROM customer_tags ct JOIN tags t ON t.workspace_id = ct.workspace_id AND t.id = ct.tag_id AND t.deleted_at IS NULL WHERE ct.workspace_id = $1 AND ct.customer_id = $2 ORDER BY t.tier, t.key`, [ws, root]),
   ];
   const results = [];

@@ -7,6 +7,7 @@ import { expectedPurchases, fitBgNbd, pAlive, type BgNbdParams } from './bgnbd.t
 import { expectedSpend, fitGammaGamma, type GammaGammaParams } from './gammagamma.ts';
 import { ensureModelTags } from '../layers/results.ts';
 import { churnRisk, DEFAULT_CHURN } from './churn.ts';
+import { valueScores } from './value-score.ts';
 
 const DAY = 86_400_000;
 const WEEK_DAYS = 7;
@@ -92,6 +93,27 @@ export async function fitClv(tx: TenantTx, now: Date, settings: ClvSettings = DE
          FROM unnest($3::bigint[], $4::float8[], $5::float8[], $6::float8[], $8::float8[], $9::float8[], $10::text[], $11::float8[]) AS u(id, pa, e, s, v, cr, cl, ad)`,
       [ws, versionId, part.map((s) => s.id), part.map((s) => s.pAlive), part.map((s) => s.e90), part.map((s) => s.spend), now, part.map((s) => s.clv),
        part.map((s) => s.churn.risk), part.map((s) => s.churn.level), part.map((s) => s.churn.activityDrop)],
+    );
+  }
+  // Value score from CLV, engagement (events and orders in 90 days) and recency of any activity.
+  const activity = await tx.query<{ id: number; n: number; last: Date }>(
+    `SELECT c.canonical_id AS id, count(e.id)::int AS n, max(c.last_seen_at) AS last
+       FROM customers c LEFT JOIN events e ON e.workspace_id = $1 AND e.customer_id = c.id AND e.ts > $2 AND e.ts <= $3
+      WHERE c.workspace_id = $1 AND c.canonical_id = ANY($4) GROUP BY 1`,
+    [ws, new Date(now.getTime() - 90 * DAY), now, scored.map((s) => s.id)],
+  );
+  const act = new Map(activity.rows.map((r) => [r.id, r]));
+  const values = valueScores(scored.map((s) => ({
+    id: s.id, clv: s.clv,
+    engagement: (act.get(s.id)?.n ?? 0) + (recent.get(String(s.id)) ?? 0),
+    recencyDays: act.get(s.id)?.last ? (now.getTime() - new Date(act.get(s.id)!.last).getTime()) / DAY : 9999,
+  })));
+  for (let i = 0; i < values.length; i += 20_000) {
+    const part = values.slice(i, i + 20_000);
+    await tx.query(
+      `UPDATE predictions p SET value_score = u.score, value_factors = u.factors FROM unnest($2::bigint[], $3::int[], $4::jsonb[]) AS u(id, score, factors)
+        WHERE p.workspace_id = $1 AND p.model = 'clv' AND p.customer_id = u.id`,
+      [ws, part.map((v) => v.id), part.map((v) => v.score), part.map((v) => JSON.stringify(v.factors))],
     );
   }
   // Predicted tags: top 20% by CLV, and repeat buyers who are probably gone.

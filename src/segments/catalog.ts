@@ -23,6 +23,7 @@ export const PREDICTION_FIELDS: Record<string, { type: FieldType; label: string 
   'prediction.expected_90d': { type: 'number', label: '预测：未来90天购买次数' },
   'prediction.clv': { type: 'number', label: '预测：客户终身价值 CLV（分）' },
   'prediction.churn_risk': { type: 'number', label: '预测：流失风险（未来13周不购买的概率）' },
+  'prediction.value_score': { type: 'number', label: '预测：价值分（0-100）' },
 };
 
 export interface Catalog {

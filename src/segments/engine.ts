@@ -106,9 +106,9 @@ export class UnderstandingEngine {
    */
   /** Predicted values (CLV model) as numeric columns; customers without a prediction read as empty. */
   private async loadPredictionColumns(tx: TenantTx, store: CustomerStore) {
-    const { rows } = await tx.query<{ customer_id: number; p_alive: number; expected_90d: number; clv: number; churn_risk: number }>(
-      `SELECT customer_id, p_alive, expected_90d, clv, churn_risk FROM predictions WHERE workspace_id = $1 AND model = 'clv'`, [tx.workspaceId]);
-    for (const f of ['p_alive', 'expected_90d', 'clv', 'churn_risk'] as const) {
+    const { rows } = await tx.query<{ customer_id: number; p_alive: number; expected_90d: number; clv: number; churn_risk: number; value_score: number }>(
+      `SELECT customer_id, p_alive, expected_90d, clv, churn_risk, value_score FROM predictions WHERE workspace_id = $1 AND model = 'clv'`, [tx.workspaceId]);
+    for (const f of ['p_alive', 'expected_90d', 'clv', 'churn_risk', 'value_score'] as const) {
       const col = new Float64Array(store.size).fill(NaN);
       for (const r of rows) if (r.customer_id < store.size) col[r.customer_id] = r[f];
       store.num.set(`prediction.${f}`, col);

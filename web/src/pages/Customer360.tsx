@@ -83,7 +83,9 @@ export function CustomerPage({ me }: { me: Me }) {
               {c.tags.map((tg: any) => <Tag key={tg.key} color={tg.tier === 'predicted' ? 'purple' : tg.tier === 'behavior' ? 'green' : 'blue'}>{tg.name}</Tag>)}
               {c.predictions && (
                 <Typography.Paragraph type="secondary" style={{ marginTop: 8, marginBottom: 0 }}>
+                  {c.predictions.value_score != null && <>价值分 {c.predictions.value_score}（{c.predictions.value_factors?.map((f: any) => `${f.label} ${f.vsAverage > 0 ? '+' : ''}${f.vsAverage}`).join('，')}） · </>}
                   P(alive) {(c.predictions.p_alive * 100).toFixed(0)}% · 90d {c.predictions.expected_90d.toFixed(2)} · CLV {yuan(Math.round(c.predictions.clv))}
+                  {c.predictions.churn_level && <> · 流失风险 {c.predictions.churn_level}</>}
                 </Typography.Paragraph>
               )}
             </Card>
