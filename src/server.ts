@@ -37,12 +37,14 @@ import { registerTraitRoutes } from './traits/routes.ts';
 import { registerTagImportRoute, registerTagRoutes } from './tags/routes.ts';
 import { registerLayerRoutes } from './layers/routes.ts';
 import { registerModelRoutes } from './models/routes.ts';
+import { ModelScheduler } from './models/scheduler.ts';
 
 export interface Platform {
   app: FastifyInstance;
   ctx: AppContext;
   runner: ImportRunner;
   engine: UnderstandingEngine;
+  models: ModelScheduler;
   close(): Promise<void>;
 }
 
@@ -140,6 +142,8 @@ export async function createPlatform(config: Config, opts: PlatformOptions = {})
   registerSegmentRoutes(app, ctx, engine);
   registerLayerRoutes(app, ctx, engine);
   registerModelRoutes(app, ctx, engine);
+  const models = new ModelScheduler(ctx, engine);
+  if (opts.runImports !== false) models.start();
 
   app.get('/healthz', { config: { auth: 'public' }, schema: { hide: true } }, async () => ({ ok: true }));
   app.get('/metrics', { config: { auth: 'public' }, schema: { hide: true } }, async (_req, reply) => reply.type('text/plain; version=0.0.4').send(ctx.metrics.render()));
@@ -152,7 +156,9 @@ export async function createPlatform(config: Config, opts: PlatformOptions = {})
     ctx,
     runner,
     engine,
+    models,
     async close() {
+      await models.stop();
       await runner.stop();
       await engine.stop();
       await app.close();

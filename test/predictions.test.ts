@@ -77,4 +77,16 @@ describe('CLV model through the product', { skip: !fs.existsSync(SAMPLE) && 'sha
     const vs = await t.api('POST', '/v1/segments/preview', { rule: { field: 'prediction.value_score', op: 'gte', value: 80 } });
     assert.ok(vs.body.count > 0 && vs.body.count < 2357);
   });
+
+  it('refits on a schedule: once a day, not more', async () => {
+    clock.set(new Date('1997-10-01T12:00:00Z'));
+    const before = (await t.api('GET', '/v1/models/clv')).body.versions.length;
+    assert.deepEqual(await t.platform.models.runDue(), [t.ws.id], 'the last fit is more than a day old');
+    assert.deepEqual(await t.platform.models.runDue(), [], 'fitted less than a day ago');
+    clock.advance(25 * 3600_000);
+    assert.deepEqual(await t.platform.models.runDue(), [t.ws.id]);
+    const versions = (await t.api('GET', '/v1/models/clv')).body.versions;
+    assert.equal(versions.length, before + 2);
+    assert.equal(versions.filter((v: any) => v.status === 'active').length, 1);
+  });
 });

@@ -1,0 +1,58 @@
+// Scheduled refits: every workspace's CLV model is refitted once a day (and at start when the last fit is older),
+// through the same path as an operator's refit. A failed or too-small fit keeps the previous version, as always.
+import type { AppContext } from '../kernel/context.ts';
+import { withTenant } from '../kernel/tenant.ts';
+import type { UnderstandingEngine } from '../segments/engine.ts';
+import { DEFAULT_CLV, fitClv } from './clv.ts';
+
+const DAY_MS = 86_400_000;
+const CHECK_EVERY_MS = 3600_000;
+
+export class ModelScheduler {
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly ctx: AppContext,
+    private readonly engine: UnderstandingEngine,
+  ) {}
+
+  start() {
+    const loop = () => {
+      this.running = this.runDue().catch((err) => this.ctx.log.error({ err }, 'scheduled model refit failed'));
+      this.timer = setTimeout(loop, CHECK_EVERY_MS);
+      this.timer.unref();
+    };
+    this.timer = setTimeout(loop, 60_000);
+    this.timer.unref();
+  }
+
+  async stop() {
+    if (this.timer) clearTimeout(this.timer);
+    await this.running;
+  }
+
+  /** Refits every workspace whose last CLV fit (of any outcome) is a day old or more; returns those refitted. */
+  async runDue(): Promise<string[]> {
+    const now = this.ctx.clock.now();
+    const { rows } = await this.ctx.db.query<{ id: string }>(`SELECT id FROM workspaces ORDER BY created_at`);
+    const refitted: string[] = [];
+    for (const { id } of rows) {
+      const result = await withTenant(this.ctx.db, id, async (tx) => {
+        const last = await tx.query<{ at: Date | null }>(`SELECT max(trained_at) AS at FROM model_versions WHERE model = 'clv'`);
+        const lastAt = last.rows[0]?.at;
+        if (lastAt && now.getTime() - new Date(lastAt).getTime() < DAY_MS) return null;
+        const buyers = await tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM customers WHERE order_count > 0 AND merged_into IS NULL`);
+        if (buyers.rows[0].n === 0) return null; // nothing to learn from; no version noise for empty workspaces
+        return fitClv(tx, now, DEFAULT_CLV);
+      });
+      if (!result) continue;
+      refitted.push(id);
+      if (result.status === 'active') {
+        await this.engine.recomputeAll(id);
+        this.ctx.changes.customersChanged(id, result.crossedIntoHighChurnRisk);
+      }
+    }
+    return refitted;
+  }
+}
