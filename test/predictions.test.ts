@@ -44,6 +44,13 @@ describe('CLV model through the product', { skip: !fs.existsSync(SAMPLE) && 'sha
     assert.deepEqual([sig3(bgnbd.r), sig3(bgnbd.alpha), sig3(bgnbd.a), sig3(bgnbd.b)], [0.243, 4.41, 0.793, 2.43]);
     assert.equal(Math.round(fit.body.diagnostics.bgnbd.logLikelihood * 10) / 10, -9582.4);
     assert.equal(fit.body.diagnostics.repeatBuyers, 946);
+    // Tracking check over the 39 calibration weeks: the model's total is close to the actual total.
+    const tracking = fit.body.diagnostics.tracking as { actual: number; predicted: number }[];
+    assert.equal(tracking.length, 39);
+    const actual = tracking.reduce((s, p) => s + p.actual, 0);
+    const predicted = tracking.reduce((s, p) => s + p.predicted, 0);
+    assert.equal(actual, 2457);
+    assert.ok(Math.abs(predicted - actual) / actual < 0.05, `predicted ${predicted} vs actual ${actual}`);
     // Money is in cents here, so γ is 100 × the paper's dollars figure.
     assert.deepEqual([sig3(gammaGamma.p), sig3(gammaGamma.q), sig3(gammaGamma.gamma / 100)], [6.25, 3.74, 15.4]);
 

@@ -8,6 +8,7 @@ import { expectedSpend, fitGammaGamma, type GammaGammaParams } from './gammagamm
 import { ensureModelTags } from '../layers/results.ts';
 import { churnRisk, DEFAULT_CHURN } from './churn.ts';
 import { valueScores } from './value-score.ts';
+import { trackingSeries } from './tracking.ts';
 
 const DAY = 86_400_000;
 const WEEK_DAYS = 7;
@@ -72,6 +73,7 @@ export async function fitClv(tx: TenantTx, now: Date, settings: ClvSettings = DE
     buyers: summary.length, repeatBuyers: repeaters.length,
     bgnbd: { logLikelihood: bg.logLikelihood, iterations: bg.iterations },
     gammaGamma: { logLikelihood: gg.logLikelihood, iterations: gg.iterations },
+    tracking: trackingSeries(bg.params, summary, transactions, calEnd),
   };
   const versionId = await record('active', 'fitted', { bgnbd: bg.params, gammaGamma: gg.params }, diagnostics);
   // Purchase days in the last churn period, for each customer's activity trend.

@@ -51,6 +51,21 @@ export function PredictionsPage() {
           )}
         </Card>
       </Col>
+      {active?.diagnostics?.tracking?.length > 0 && (
+        <Col span={24}>
+          <Card title={zh ? '拟合检验：每周复购次数（实际 vs 模型）' : 'Fit check: weekly repeat purchases, actual vs model'}>
+            <Chart testId="tracking-chart" height={280} option={{
+              tooltip: { trigger: 'axis' }, legend: {},
+              xAxis: { type: 'category', name: zh ? '周' : 'week', data: active.diagnostics.tracking.map((p: any) => p.week) },
+              yAxis: { type: 'value' },
+              series: [
+                { name: zh ? '实际' : 'Actual', type: 'line', data: active.diagnostics.tracking.map((p: any) => p.actual) },
+                { name: zh ? '模型' : 'Model', type: 'line', lineStyle: { type: 'dashed' }, data: active.diagnostics.tracking.map((p: any) => p.predicted) },
+              ],
+            }} />
+          </Card>
+        </Col>
+      )}
       <Col xs={24} xl={12}>
         <Card title={zh ? 'P(alive) 分布与平均 CLV' : 'P(alive) distribution and mean CLV'}>
           {data.pAliveDistribution.length === 0 ? <Empty /> : (
