@@ -54,9 +54,12 @@ export function compile(rule: Rule, store: CustomerStore, now: number): Compiled
   }
   const test = fieldTest(rule, store, now);
   const boundaries = fieldBoundaries(rule, store, now);
+  const scan = columnScan(rule, store, now);
   return {
-    // Word by word rather than through an id iterator: this loop runs for every candidate of every condition.
+    // Dense candidate sets: one tight pass over the column. Sparse ones (after earlier conditions narrowed them):
+    // only the candidates, word by word.
     filter(set) {
+      if (scan && set.count() * 8 > set.size) return scan(set.size).and(set);
       const out = new Bitset(set.size);
       const words = set.words;
       const o = out.words;
@@ -203,4 +206,47 @@ function fieldBoundaries(c: FieldCondition, store: CustomerStore, now: number): 
     const v = col && id < col.length ? col[id] : NaN;
     if (!Number.isNaN(v) && v + span > now) out.push(v + span);
   };
+}
+
+/** A whole-column pass for the common numeric comparisons and string equality/membership; null when not covered. */
+function columnScan(c: FieldCondition, store: CustomerStore, now: number): ((size: number) => Bitset) | null {
+  const { op, value } = c;
+  const num = store.num.get(c.field);
+  if (num) {
+    const x = Number(value);
+    const bounds: Partial<Record<string, [number, number, boolean, boolean]>> = {
+      // [low, high, low inclusive, high inclusive]
+      eq: [x, x, true, true], gt: [x, Infinity, false, true], gte: [x, Infinity, true, true], lt: [-Infinity, x, true, false], lte: [-Infinity, x, true, true],
+      within_last_days: [now - x * DAY, Infinity, true, true],
+      between: Array.isArray(value) ? [Number(value[0]), Number(value[1]), true, true] : undefined,
+    };
+    const b = bounds[op];
+    if (!b) return null;
+    const [lo, hi, loIn, hiIn] = b;
+    return (size) => {
+      const out = new Bitset(size);
+      const o = out.words;
+      const n = Math.min(size, num.length);
+      for (let i = 0; i < n; i++) {
+        const v = num[i];
+        if ((loIn ? v >= lo : v > lo) && (hiIn ? v <= hi : v < hi)) o[i >>> 5] |= 1 << (i & 31);
+      }
+      return out;
+    };
+  }
+  const col = store.str.get(c.field);
+  if (col && (op === 'eq' || op === 'in')) {
+    const wanted = new Set((Array.isArray(value) ? value : [value]).map(String));
+    const ok = new Uint8Array(col.dict.length + 1);
+    col.dict.forEach((s, i) => (ok[i + 1] = wanted.has(s) ? 1 : 0));
+    return (size) => {
+      const out = new Bitset(size);
+      const o = out.words;
+      const codes = col.codes;
+      const n = Math.min(size, codes.length);
+      for (let i = 0; i < n; i++) if (ok[codes[i] + 1] === 1) o[i >>> 5] |= 1 << (i & 31);
+      return out;
+    };
+  }
+  return null;
 }
