@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchBrowser } from './helpers/browser.ts';
 import { loginCookie, startPlatform, type TestPlatform } from './helpers/platform.ts';
 import { loadDemo } from '../src/demo/load.ts';
 
@@ -17,7 +18,7 @@ describe('segments, tags and layers in the console', () => {
   before(async () => {
     t = await startPlatform('pglite');
     await loadDemo(t.platform.ctx, { customers: 300, seed: 5, workspaceId: t.ws.id });
-    browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'] });
+    browser = await launchBrowser();
     const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
     const [name, value] = (await loginCookie(t)).split('=');
     await context.addCookies([{ name, value, url: t.url }]);

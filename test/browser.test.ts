@@ -4,10 +4,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { startPlatform, type TestPlatform } from './helpers/platform.ts';
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+import { launchBrowser } from './helpers/browser.ts';
 
 describe('console in a browser', () => {
   let t: TestPlatform;
@@ -18,10 +17,7 @@ describe('console in a browser', () => {
   before(async () => {
     assert.ok(fs.existsSync('web/dist/index.html'), 'build the console first: npm run build:web');
     t = await startPlatform('pglite');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchBrowser();
     page = await browser.newPage({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN' });
     fs.mkdirSync(shots, { recursive: true });
   });
