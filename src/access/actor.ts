@@ -7,5 +7,3 @@ export interface Actor {
   workspaceId: string;
   role: Role;
 }
-
-export const systemActor = (workspaceId: string): Actor => ({ type: 'system', id: 'system', workspaceId, role: 'owner' });

@@ -101,36 +101,32 @@ export async function customer360(tx: TenantTx, pii: Pii, id: number, reveal: bo
   const root = await rootOf(tx, id);
   const ws = tx.workspaceId;
   // One transaction is one connection: the reads run one after another.
-  const reads = [
-    () => tx.query(`SELECT ${LIST_COLUMNS}, c.pii, c.source FROM customers c WHERE c.workspace_id = $1 AND c.id = $2`, [ws, root]),
-    () => tx.query(`SELECT id FROM customers WHERE workspace_id = $1 AND canonical_id = $2 ORDER BY id`, [ws, root]),
-    () => tx.query(
-      `SELECT i.id_type, i.scope, i.value_masked, i.value_enc, i.customer_id, i.source, i.created_at
-         FROM identities i JOIN customers c ON c.workspace_id = $1 AND c.id = i.customer_id
-        WHERE i.workspace_id = $1 AND c.canonical_id = $2 ORDER BY i.created_at`,
-      [ws, root],
-    ),
-    () => tx.query(
-      `SELECT m.id, m.winner_id, m.loser_id, m.reason, m.evidence, m.actor, m.created_at, m.undone_at, m.undone_by, m.undo_reason
-         FROM merges m
-        WHERE m.workspace_id = $1 AND (m.winner_id IN (SELECT id FROM customers WHERE workspace_id = $1 AND canonical_id = $2)
-                                    OR m.loser_id IN (SELECT id FROM customers WHERE workspace_id = $1 AND canonical_id = $2))
-        ORDER BY m.created_at DESC`,
-      [ws, root],
-    ),
-    () => tx.query(
-      `SELECT o.order_id, o.status, o.currency, o.amount, o.refunded_amount, o.items, o.channel, o.store, o.placed_at
-         FROM orders o JOIN customers c ON c.workspace_id = $1 AND c.id = o.customer_id
-        WHERE o.workspace_id = $1 AND c.canonical_id = $2 ORDER BY o.placed_at DESC LIMIT 50`,
-      [ws, root],
-    ),
-    () => tx.query(`SELECT kind, details, at FROM identity_conflicts WHERE workspace_id = $1 AND customer_id = $2 ORDER BY at DESC LIMIT 20`, [ws, root]),
-    () => tx.query(`SELECT p_alive, expected_90d, expected_spend, clv, churn_risk, churn_level, activity_drop, value_score, value_factors, computed_at FROM predictions WHERE workspace_id = $1 AND model = 'clv' AND customer_id = $2`, [ws, root]),
-    () => tx.query(`SELECT t.key, t.name, t.tier, ct.source FROM customer_tags ct JOIN tags t ON t.workspace_id = ct.workspace_id AND t.id = ct.tag_id AND t.deleted_at IS NULL WHERE ct.workspace_id = $1 AND ct.customer_id = $2 ORDER BY t.tier, t.key`, [ws, root]),
-  ];
-  const results = [];
-  for (const read of reads) results.push(await read());
-  const [profile, members, identities, merges, orders, conflicts, predictions, tags] = results;
+  const profile = await tx.query(`SELECT ${LIST_COLUMNS}, c.pii, c.source FROM customers c WHERE c.workspace_id = $1 AND c.id = $2`, [ws, root]);
+  const members = await tx.query(`SELECT id FROM customers WHERE workspace_id = $1 AND canonical_id = $2 ORDER BY id`, [ws, root]);
+  const identities = await tx.query(
+    `SELECT i.id_type, i.scope, i.value_masked, i.value_enc, i.customer_id, i.source, i.created_at
+       FROM identities i JOIN customers c ON c.workspace_id = $1 AND c.id = i.customer_id
+      WHERE i.workspace_id = $1 AND c.canonical_id = $2 ORDER BY i.created_at`,
+    [ws, root],
+  );
+  const merges = await tx.query(
+    `SELECT m.id, m.winner_id, m.loser_id, m.reason, m.evidence, m.actor, m.created_at, m.undone_at, m.undone_by, m.undo_reason
+       FROM merges m
+      WHERE m.workspace_id = $1 AND (m.winner_id IN (SELECT id FROM customers WHERE workspace_id = $1 AND canonical_id = $2)
+                                  OR m.loser_id IN (SELECT id FROM customers WHERE workspace_id = $1 AND canonical_id = $2))
+      ORDER BY m.created_at DESC`,
+    [ws, root],
+  );
+  const orders = await tx.query(
+    `SELECT o.order_id, o.status, o.currency, o.amount, o.refunded_amount, o.items, o.channel, o.store, o.placed_at
+       FROM orders o JOIN customers c ON c.workspace_id = $1 AND c.id = o.customer_id
+      WHERE o.workspace_id = $1 AND c.canonical_id = $2 ORDER BY o.placed_at DESC LIMIT 50`,
+    [ws, root],
+  );
+  const conflicts = await tx.query(`SELECT kind, details, at FROM identity_conflicts WHERE workspace_id = $1 AND customer_id = $2 ORDER BY at DESC LIMIT 20`, [ws, root]);
+  const predictions = await tx.query(`SELECT p_alive, expected_90d, expected_spend, clv, churn_risk, churn_level, activity_drop, value_score, value_factors, computed_at FROM predictions WHERE workspace_id = $1 AND model = 'clv' AND customer_id = $2`, [ws, root]);
+  const tags = await tx.query(`SELECT t.key, t.name, t.tier, ct.source FROM customer_tags ct JOIN tags t ON t.workspace_id = ct.workspace_id AND t.id = ct.tag_id AND t.deleted_at IS NULL WHERE ct.workspace_id = $1 AND ct.customer_id = $2 ORDER BY t.tier, t.key`, [ws, root]);
+
   const p = profile.rows[0];
   const s = summary(p);
   return {

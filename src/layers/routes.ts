@@ -53,10 +53,11 @@ export function registerLayerRoutes(app: FastifyInstance, ctx: AppContext, engin
     }, async (req) => {
       const actor = requirePermission(req, 'customers:write');
       const now = ctx.clock.now();
+      const { config } = req.body as { config: z.infer<S> };
       const summary = await withTenant(ctx.db, actor.workspaceId, async (tx) => {
-        const s = await run(tx, (req.body as any).config, now);
-        await save(tx, model, (req.body as any).config, s, now);
-        await audit(tx, actor, `layer.${model}.compute`, { type: 'layer', id: model }, { config: (req.body as any).config });
+        const s = await run(tx, config, now);
+        await save(tx, model, config, s, now);
+        await audit(tx, actor, `layer.${model}.compute`, { type: 'layer', id: model }, { config });
         return s;
       });
       await engine.recomputeAll(actor.workspaceId);

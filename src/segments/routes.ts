@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../kernel/context.ts';
 import { withTenant } from '../kernel/tenant.ts';
-import { AppError, conflict, notFound } from '../kernel/errors.ts';
+import { conflict, notFound } from '../kernel/errors.ts';
 import { csvLine } from '../kernel/csv.ts';
 import { requirePermission } from '../http/auth.ts';
 import { audit } from '../access/audit.ts';
@@ -11,7 +11,7 @@ import type { UnderstandingEngine } from './engine.ts';
 import { BASE_FIELDS, PREDICTION_FIELDS, loadCatalog } from './catalog.ts';
 import { ruleSchema, type Rule } from './rules.ts';
 import { assertValidRule } from './validate.ts';
-import { usersOf } from './usage.ts';
+import { refuseIfUsed, usersOf } from './usage.ts';
 
 const keySchema = z.string().regex(/^[a-z0-9_\-]{1,64}$/, 'use 1-64 lower-case letters, digits, - or _');
 const segmentBody = z.object({
@@ -117,8 +117,7 @@ export function registerSegmentRoutes(app: FastifyInstance, ctx: AppContext, eng
   }, async (req) => {
     const actor = requirePermission(req, 'customers:write');
     await withTenant(ctx.db, actor.workspaceId, async (tx) => {
-      const users = await usersOf(tx, { segment: req.params.key });
-      if (users.length) throw new AppError(409, 'in_use', `segment ${req.params.key} is used by ${users.map((u) => `${u.kind} ${u.key}`).join(', ')}; change those first`);
+      await refuseIfUsed(tx, { segment: req.params.key }, `segment ${req.params.key}`);
       const res = await tx.query(`UPDATE segments SET deleted_at = now() WHERE key = $1 AND deleted_at IS NULL RETURNING id`, [req.params.key]);
       if (!res.rows[0]) throw notFound(`segment ${req.params.key}`);
       await tx.query(`DELETE FROM segment_members WHERE segment_id = $1`, [res.rows[0].id]);

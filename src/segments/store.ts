@@ -3,7 +3,6 @@
 // refreshed row by row as customers change, so evaluating a rule never scans the database.
 import type { Queryable } from '../kernel/db.ts';
 import { Bitset } from './bitset.ts';
-import { BASE_FIELDS } from './catalog.ts';
 
 export interface StringColumn {
   codes: Int32Array; // -1 = null
@@ -124,4 +123,3 @@ export class CustomerStore {
   }
 }
 
-export const isNumericBase = (f: string) => f in BASE_FIELDS && BASE_FIELDS[f].type !== 'string' && BASE_FIELDS[f].type !== 'boolean';

@@ -1,5 +1,6 @@
 // Who reads a tag, trait or segment: shown in the tag library and checked before deletion.
 import type { TenantTx } from '../kernel/tenant.ts';
+import { AppError } from '../kernel/errors.ts';
 import { references, type Rule } from './rules.ts';
 
 export interface Usage {
@@ -21,4 +22,10 @@ export async function usersOf(tx: TenantTx, target: { tag?: string; segment?: st
       return target.field ? refs.fields.has(target.field) : false;
     })
     .map(({ kind, key, name }) => ({ kind, key, name }));
+}
+
+/** Deleting something a rule reads would silently change that rule: refuse, naming who uses it. */
+export async function refuseIfUsed(tx: TenantTx, target: { tag?: string; segment?: string; field?: string }, what: string) {
+  const users = await usersOf(tx, target);
+  if (users.length) throw new AppError(409, 'in_use', `${what} is used by ${users.map((u) => `${u.kind} ${u.key}`).join(', ')}; change those first`);
 }

@@ -5,14 +5,14 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../kernel/context.ts';
 import { withTenant, type TenantTx } from '../kernel/tenant.ts';
-import { AppError, badRequest, conflict, notFound } from '../kernel/errors.ts';
+import { badRequest, conflict, notFound } from '../kernel/errors.ts';
 import { requirePermission } from '../http/auth.ts';
 import { audit } from '../access/audit.ts';
 import type { UnderstandingEngine } from '../segments/engine.ts';
 import { loadCatalog } from '../segments/catalog.ts';
 import { ruleSchema } from '../segments/rules.ts';
 import { assertValidRule } from '../segments/validate.ts';
-import { usersOf } from '../segments/usage.ts';
+import { refuseIfUsed, usersOf } from '../segments/usage.ts';
 import { storeUpload } from '../ingest/imports/imports.ts';
 import { importTagMembers } from './import.ts';
 
@@ -95,8 +95,7 @@ export function registerTagRoutes(app: FastifyInstance, ctx: AppContext, engine:
     const actor = requirePermission(req, 'customers:write');
     await withTenant(ctx.db, actor.workspaceId, async (tx) => {
       const t = await tagRow(tx, req.params.key);
-      const users = await usersOf(tx, { tag: req.params.key });
-      if (users.length) throw new AppError(409, 'in_use', `tag ${req.params.key} is used by ${users.map((u) => `${u.kind} ${u.key}`).join(', ')}; change those first`);
+      await refuseIfUsed(tx, { tag: req.params.key }, `tag ${req.params.key}`);
       await tx.query(`UPDATE tags SET deleted_at = now() WHERE id = $1`, [t.id]);
       await tx.query(`DELETE FROM customer_tags WHERE tag_id = $1`, [t.id]);
       await audit(tx, actor, 'tag.delete', { type: 'tag', id: req.params.key });

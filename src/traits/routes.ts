@@ -3,11 +3,11 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../kernel/context.ts';
 import { withTenant } from '../kernel/tenant.ts';
-import { AppError, conflict, notFound } from '../kernel/errors.ts';
+import { conflict, notFound } from '../kernel/errors.ts';
 import { requirePermission } from '../http/auth.ts';
 import { audit } from '../access/audit.ts';
 import type { UnderstandingEngine } from '../segments/engine.ts';
-import { usersOf } from '../segments/usage.ts';
+import { refuseIfUsed } from '../segments/usage.ts';
 import { traitDefinitionSchema, valueType } from './definition.ts';
 
 const body = z.object({
@@ -54,8 +54,7 @@ export function registerTraitRoutes(app: FastifyInstance, ctx: AppContext, engin
   }, async (req) => {
     const actor = requirePermission(req, 'customers:write');
     await withTenant(ctx.db, actor.workspaceId, async (tx) => {
-      const users = await usersOf(tx, { field: `computed.${req.params.key}` });
-      if (users.length) throw new AppError(409, 'in_use', `trait ${req.params.key} is used by ${users.map((u) => `${u.kind} ${u.key}`).join(', ')}`);
+      await refuseIfUsed(tx, { field: `computed.${req.params.key}` }, `trait ${req.params.key}`);
       const res = await tx.query(`UPDATE computed_traits SET deleted_at = now() WHERE key = $1 AND deleted_at IS NULL RETURNING id`, [req.params.key]);
       if (!res.rows[0]) throw notFound(`trait ${req.params.key}`);
       await tx.query(`DELETE FROM trait_values WHERE trait_id = $1`, [res.rows[0].id]);
