@@ -1,0 +1,199 @@
+// Batch record linkage, start to finish: prepare, take out placeholders, block, compare, fit the model (EM), score,
+// cluster, and sort pairs into auto-merge / review / no action. Pure computation over records in memory; the
+// platform's batch run and the Febrl evaluation both call this.
+import { clusterMatches } from './cluster.ts';
+import { excludeCommonValues, type CommonValue } from './common-values.ts';
+import { compareRecords, FIELD_COUNT } from './compare.ts';
+import { candidatePairs } from './blocking.ts';
+import {
+  countPatterns, estimateU, expectedQuality, fitModel, type LabelledPattern, type MatchModel, packPattern, Scorer,
+  unpackPattern,
+} from './model.ts';
+import { comparableFields, type MatchField, type PersonRecord, prepareRecord, type PreparedRecord } from './record.ts';
+
+export interface Thresholds {
+  /** P(match) at or above which pairs are merged without review. */
+  auto: number;
+  /** P(match) at or above which (and below auto) pairs go to the review queue. */
+  review: number;
+}
+
+/**
+ * The documented default: merge automatically when the model is 99% sure, ask a person from 50%. Chosen from the
+ * meaning of the probability, not from the evaluation labels.
+ */
+export const DEFAULT_THRESHOLDS: Thresholds = { auto: 0.99, review: 0.5 };
+
+export interface LinkOptions {
+  thresholds?: Thresholds;
+  today?: Date;
+  /** A model fitted before (e.g. the workspace's last run); when absent EM fits one on these records. */
+  model?: MatchModel;
+  /** Pairs an operator decided: they teach EM and rejected ones never join a cluster. */
+  decisions?: { a: number; b: number; isMatch: boolean }[];
+  /** Values known from earlier runs to be placeholders. */
+  knownCommon?: Map<MatchField, Set<string>>;
+  randomPairs?: number;
+  onProgress?(stage: LinkStage, done: number, total: number): void;
+  /** Deterministic sampling of random pairs. */
+  seed?: number;
+}
+
+export type LinkStage = 'prepare' | 'block' | 'compare' | 'fit' | 'cluster';
+
+export interface ScoredPair {
+  a: number;
+  b: number;
+  probability: number;
+  weight: number;
+  pattern: number;
+}
+
+export interface LinkResult {
+  records: PreparedRecord[];
+  skipped: { id: number; reason: string }[];
+  common: CommonValue[];
+  candidatePairs: number;
+  droppedBlocks: { key: string; size: number }[];
+  model: MatchModel;
+  scorer: Scorer;
+  /** Record ids of each person found (two or more records). */
+  clusters: number[][];
+  /** Pairs merged by the clustering (record ids), strongest first. */
+  merged: ScoredPair[];
+  /** Grey-zone pairs and refused joins, for people to decide. */
+  review: (ScoredPair & { reason: string })[];
+  expected: ReturnType<typeof expectedQuality>;
+}
+
+export function linkRecords(input: PersonRecord[], opts: LinkOptions = {}): LinkResult {
+  const thresholds = opts.thresholds ?? DEFAULT_THRESHOLDS;
+  const today = opts.today ?? new Date();
+  const progress = opts.onProgress ?? (() => {});
+
+  progress('prepare', 0, input.length);
+  const skipped: LinkResult['skipped'] = [];
+  const records: PreparedRecord[] = [];
+  for (const r of input) {
+    const p = prepareRecord(r, today);
+    records.push(p);
+  }
+  const common = excludeCommonValues(records, opts.knownCommon);
+  const usable = records.filter((r) => {
+    if (comparableFields(r) >= 2) return true;
+    skipped.push({ id: r.id, reason: 'fewer than two comparable fields' });
+    return false;
+  });
+  progress('prepare', input.length, input.length);
+
+  progress('block', 0, 1);
+  const pairs = candidatePairs(usable);
+  progress('block', 1, 1);
+
+  const codes = new Int32Array(pairs.count);
+  const levels = new Int8Array(FIELD_COUNT);
+  for (let i = 0; i < pairs.count; i++) {
+    codes[i] = packPattern(compareRecords(usable[pairs.a[i]], usable[pairs.b[i]], levels));
+    if ((i & 0xffff) === 0) progress('compare', i, pairs.count);
+  }
+  progress('compare', pairs.count, pairs.count);
+
+  const indexOfId = new Map(usable.map((r, i) => [r.id, i]));
+  progress('fit', 0, 1);
+  let model = opts.model;
+  if (!model) {
+    const random = randomPatterns(usable, opts.randomPairs ?? 100_000, opts.seed ?? 1);
+    const labelled: LabelledPattern[] = [];
+    for (const d of opts.decisions ?? []) {
+      const a = indexOfId.get(d.a);
+      const b = indexOfId.get(d.b);
+      if (a !== undefined && b !== undefined) labelled.push({ code: packPattern(compareRecords(usable[a], usable[b])), isMatch: d.isMatch });
+    }
+    model = fitModel(countPatterns(codes), estimateU(random), { labelled });
+  }
+  const scorer = new Scorer(model);
+  progress('fit', 1, 1);
+
+  // Score each distinct pattern once.
+  const byPattern = new Map<number, { p: number; w: number }>();
+  const score = (code: number) => {
+    let s = byPattern.get(code);
+    if (!s) {
+      const l = unpackPattern(code);
+      s = { p: scorer.probability(l), w: scorer.weight(l) };
+      byPattern.set(code, s);
+    }
+    return s;
+  };
+  const probabilities = new Float64Array(pairs.count);
+  const edges: { a: number; b: number; probability: number; i: number }[] = [];
+  const grey: number[] = [];
+  for (let i = 0; i < pairs.count; i++) {
+    const p = score(codes[i]).p;
+    probabilities[i] = p;
+    if (p >= thresholds.auto) edges.push({ a: pairs.a[i], b: pairs.b[i], probability: p, i });
+    else if (p >= thresholds.review) grey.push(i);
+  }
+
+  progress('cluster', 0, 1);
+  const rejected = new Set((opts.decisions ?? []).filter((d) => !d.isMatch).map((d) => pairKey(d.a, d.b)));
+  const pairProbability = new Map<string, number>();
+  for (let i = 0; i < pairs.count; i++) if (probabilities[i] >= thresholds.review) pairProbability.set(pairKey(pairs.a[i], pairs.b[i]), probabilities[i]);
+  const clustering = clusterMatches(edges, {
+    minCrossProbability: thresholds.review,
+    probability: (x, y) => pairProbability.get(pairKey(x, y)) ?? score(packPattern(compareRecords(usable[x], usable[y]))).p,
+    cannotLink: (x, y) => rejected.has(pairKey(usable[x].id, usable[y].id)),
+  });
+  progress('cluster', 1, 1);
+
+  const toPair = (a: number, b: number, i: number): ScoredPair => ({
+    a: usable[a].id, b: usable[b].id, probability: probabilities[i], weight: score(codes[i]).w, pattern: codes[i],
+  });
+  const clusterIndex = new Map<number, number>();
+  clustering.clusters.forEach((c, k) => c.forEach((x) => clusterIndex.set(x, k)));
+  const together = (a: number, b: number) => clusterIndex.has(a) && clusterIndex.get(a) === clusterIndex.get(b);
+  const refusedSet = new Set(clustering.refused.map((e) => pairKey(e.a, e.b)));
+  const merged = edges.filter((e) => together(e.a, e.b) && !refusedSet.has(pairKey(e.a, e.b))).map((e) => toPair(e.a, e.b, e.i));
+  const review = [
+    ...clustering.refused.filter((e) => e.reason !== 'rejected_by_operator').map((e) => ({ ...toPair(e.a, e.b, e.i), reason: e.reason })),
+    ...grey.filter((i) => !together(pairs.a[i], pairs.b[i]) && !rejected.has(pairKey(usable[pairs.a[i]].id, usable[pairs.b[i]].id)))
+      .map((i) => ({ ...toPair(pairs.a[i], pairs.b[i], i), reason: 'grey_zone' })),
+  ].sort((x, y) => y.probability - x.probability);
+
+  return {
+    records: usable,
+    skipped,
+    common,
+    candidatePairs: pairs.count,
+    droppedBlocks: pairs.droppedBlocks,
+    model,
+    scorer,
+    clusters: clustering.clusters.map((c) => c.map((x) => usable[x].id)),
+    merged,
+    review,
+    expected: expectedQuality(probabilities, [0.5, 0.8, 0.9, 0.95, 0.99, 0.999]),
+  };
+}
+
+const pairKey = (a: number, b: number) => (a < b ? `${a}:${b}` : `${b}:${a}`);
+
+/** Comparison patterns of uniformly random record pairs (a small LCG keeps runs reproducible). */
+function randomPatterns(records: PreparedRecord[], n: number, seed: number) {
+  const total = records.length;
+  if (total < 2) return countPatterns([]);
+  let state = seed >>> 0 || 1;
+  const next = () => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return state / 2 ** 32;
+  };
+  const count = Math.min(n, (total * (total - 1)) / 2);
+  const codes = new Int32Array(count);
+  const levels = new Int8Array(FIELD_COUNT);
+  for (let k = 0; k < count; k++) {
+    const a = Math.floor(next() * total);
+    let b = Math.floor(next() * (total - 1));
+    if (b >= a) b++;
+    codes[k] = packPattern(compareRecords(records[a], records[b], levels));
+  }
+  return countPatterns(codes);
+}
