@@ -63,6 +63,7 @@ async function start(config: ReturnType<typeof loadConfig>) {
   await platform.app.listen({ port: config.port, host: config.host });
   platform.runner.start();
   platform.models.start();
+  platform.matchRunner.start();
   console.log(`\nSiyu is running: http://localhost:${config.port}  (API docs: /docs)`);
   console.log(`Demo login: ${DEMO_OWNER.email} / ${DEMO_OWNER.password}\n`);
   const shutdown = async () => {

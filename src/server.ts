@@ -38,6 +38,9 @@ import { registerTagImportRoute, registerTagRoutes } from './tags/routes.ts';
 import { registerLayerRoutes } from './layers/routes.ts';
 import { registerModelRoutes } from './models/routes.ts';
 import { ModelScheduler } from './models/scheduler.ts';
+import { registerMatchingRoutes } from './matching/routes.ts';
+import { RealtimeMatcher } from './matching/realtime.ts';
+import { MatchRunner } from './matching/batch.ts';
 
 export interface Platform {
   app: FastifyInstance;
@@ -45,6 +48,8 @@ export interface Platform {
   runner: ImportRunner;
   engine: UnderstandingEngine;
   models: ModelScheduler;
+  matcher: RealtimeMatcher;
+  matchRunner: MatchRunner;
   close(): Promise<void>;
 }
 
@@ -133,6 +138,7 @@ export async function createPlatform(config: Config, opts: PlatformOptions = {})
   registerImportRoutes(app, ctx);
   registerCustomerRoutes(app, ctx);
   registerIdentityRoutes(app, ctx);
+  registerMatchingRoutes(app, ctx);
   registerOverviewRoutes(app, ctx);
   const engine = new UnderstandingEngine(ctx);
   engine.start();
@@ -151,13 +157,21 @@ export async function createPlatform(config: Config, opts: PlatformOptions = {})
 
   const runner = new ImportRunner(ctx, { leaseMs: config.importLeaseMs, pollMs: 500, chunkRows: 2000 });
   if (opts.runImports !== false) runner.start();
+  const matcher = new RealtimeMatcher(ctx);
+  matcher.start();
+  const matchRunner = new MatchRunner(ctx);
+  if (opts.runImports !== false) matchRunner.start();
   return {
     app,
     ctx,
     runner,
     engine,
     models,
+    matcher,
+    matchRunner,
     async close() {
+      await matchRunner.stop();
+      await matcher.stop();
       await models.stop();
       await runner.stop();
       await engine.stop();

@@ -168,6 +168,10 @@ export function mergeView(m: any) {
     reason: m.reason,
     links: m.evidence?.links ?? [],
     borrowed: m.evidence?.borrowed ?? null,
+    // Probabilistic merges carry the model's per-field evidence (src/matching/decide.ts).
+    evidence: m.evidence?.kind === 'probabilistic'
+      ? { kind: 'probabilistic', probability: m.evidence.probability, weight: m.evidence.weight, fields: m.evidence.fields, source: m.evidence.source, runId: m.evidence.runId ?? null }
+      : null,
     actor: m.actor,
     at: new Date(m.created_at).toISOString(),
     undoneAt: m.undone_at ? new Date(m.undone_at).toISOString() : null,

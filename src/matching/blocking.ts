@@ -28,6 +28,19 @@ export function blockingKeys(r: PreparedRecord): string[] {
   return keys;
 }
 
+/**
+ * Keys that only count how many profiles hold a value (never used to propose pairs): real-time matching sees a
+ * placeholder phone or a store's address as soon as it is over-used, without waiting for the next batch run.
+ */
+export function valueKeys(r: PreparedRecord): string[] {
+  const keys: string[] = [];
+  for (const field of ['phone', 'email', 'idNumber', 'birthDate', 'address'] as const) {
+    const v = r.values[field];
+    if (v !== undefined) keys.push(`v:${field}:${v}`);
+  }
+  return keys;
+}
+
 export interface CandidatePairs {
   /** Record indexes of each pair, a < b. */
   a: Int32Array;
@@ -60,8 +73,8 @@ export function candidatePairs(records: PreparedRecord[], maxBlock = MAX_BLOCK):
     } else if (list.length === 1) blocks.delete(k);
   }
 
-  let a = new Int32Array(1 << 16);
-  let b = new Int32Array(1 << 16);
+  let a: Int32Array = new Int32Array(1 << 16);
+  let b: Int32Array = new Int32Array(1 << 16);
   let count = 0;
   const stamp = new Int32Array(records.length).fill(-1);
   for (let i = 0; i < records.length; i++) {

@@ -6,6 +6,8 @@ import type { MatchField, PreparedRecord } from './record.ts';
 
 export interface CommonValue {
   field: MatchField;
+  /** The value itself, kept in memory to build its blind index; never stored or shown. */
+  value?: string;
   /** Masked for display; the value itself is not reported. */
   masked: string;
   records: number;
@@ -15,28 +17,34 @@ export interface CommonValue {
 /** A person's own identifier appears on a handful of records (family phones, re-registrations), never dozens. */
 const IDENTIFIER_LIMIT = 10;
 
-function limitFor(field: MatchField, total: number): number {
+export function limitFor(field: MatchField, total: number): number {
   if (field === 'birthDate') return Math.max(20, Math.ceil((10 * total) / (80 * 365)));
   return IDENTIFIER_LIMIT;
 }
 
-const CHECKED: MatchField[] = ['phone', 'email', 'idNumber', 'birthDate'];
+// Whole addresses too: a store's own address typed for every walk-in is as useless as its phone number.
+export const CHECKED: MatchField[] = ['phone', 'email', 'idNumber', 'birthDate', 'address'];
 
 /** Counts values over the whole batch, removes the over-used ones from the records and returns what was removed. */
-export function excludeCommonValues(records: PreparedRecord[], knownCommon: Map<MatchField, Set<string>> = new Map()): CommonValue[] {
+export function excludeCommonValues(
+  records: PreparedRecord[],
+  knownCommon: Map<MatchField, Set<string>> = new Map(),
+  /** Records that only count (profiles already merged away still tell how often a value was typed). */
+  alsoCount: PreparedRecord[] = [],
+): CommonValue[] {
   const found: CommonValue[] = [];
   for (const field of CHECKED) {
     const counts = new Map<string, number>();
-    for (const r of records) {
+    for (const r of [...records, ...alsoCount]) {
       const v = r.values[field];
       if (v !== undefined) counts.set(v, (counts.get(v) ?? 0) + 1);
     }
-    const limit = limitFor(field, records.length);
+    const limit = limitFor(field, records.length + alsoCount.length);
     const common = new Set(knownCommon.get(field) ?? []);
     for (const [v, n] of counts) {
       if (n <= limit) continue;
       common.add(v);
-      found.push({ field, masked: field === 'birthDate' ? `${v.slice(0, 4)}-**-**` : maskFor(field === 'idNumber' ? 'id' : field, v), records: n, limit });
+      found.push({ field, value: v, masked: field === 'birthDate' ? `${v.slice(0, 4)}-**-**` : maskFor(field === 'idNumber' ? 'id' : field, v), records: n, limit });
     }
     if (common.size === 0) continue;
     for (const r of records) {

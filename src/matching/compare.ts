@@ -16,7 +16,6 @@ const nameLevels = ['different', 'similar (JW ≥ 0.80)', 'very similar (JW ≥ 
 function compareNamePart(a: string, b: string): number {
   if (a === b) return 3;
   const jw = jaroWinkler(a, b);
-  // One name written as the start of the other ("li" / "li na", "kate" / "katherine") is close too.
   if (jw >= 0.92) return 2;
   if (jw >= 0.8) return 1;
   return 0;
@@ -96,4 +95,20 @@ export function compareRecords(a: PreparedRecord, b: PreparedRecord, out = new I
     }
   }
   return out;
+}
+
+/**
+ * The fields themselves must favour "same person" at least 1000:1 (10 bits) for an automatic merge, whatever the
+ * prior: a base where most candidate pairs are duplicates teaches EM a high share of matches, and that prior alone
+ * must not carry a merge over a thin agreement (a given name and a city).
+ */
+export const MIN_AUTO_MERGE_BITS = 10;
+
+/**
+ * Whether a pair may be merged without a person looking. Besides the minimum evidence: when both name parts are on
+ * both records and neither agrees (after the crosswise check), other agreements — an address, a birthday — are more
+ * likely a household or a store's defaults than one person, so such pairs go to review at most.
+ */
+export function autoMergeAllowed(levels: Int8Array, weight: number): boolean {
+  return weight >= MIN_AUTO_MERGE_BITS && !(levels[0] === 0 && levels[1] === 0);
 }

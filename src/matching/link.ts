@@ -3,7 +3,7 @@
 // platform's batch run and the Febrl evaluation both call this.
 import { clusterMatches } from './cluster.ts';
 import { excludeCommonValues, type CommonValue } from './common-values.ts';
-import { compareRecords, FIELD_COUNT } from './compare.ts';
+import { autoMergeAllowed, compareRecords, FIELD_COUNT } from './compare.ts';
 import { candidatePairs } from './blocking.ts';
 import {
   countPatterns, estimateU, expectedQuality, fitModel, type LabelledPattern, type MatchModel, packPattern, Scorer,
@@ -34,6 +34,8 @@ export interface LinkOptions {
   /** Values known from earlier runs to be placeholders. */
   knownCommon?: Map<MatchField, Set<string>>;
   randomPairs?: number;
+  /** Profiles merged away: not linked again, but counted when looking for over-used values. */
+  alsoCount?: PersonRecord[];
   onProgress?(stage: LinkStage, done: number, total: number): void;
   /** Deterministic sampling of random pairs. */
   seed?: number;
@@ -78,7 +80,7 @@ export function linkRecords(input: PersonRecord[], opts: LinkOptions = {}): Link
     const p = prepareRecord(r, today);
     records.push(p);
   }
-  const common = excludeCommonValues(records, opts.knownCommon);
+  const common = excludeCommonValues(records, opts.knownCommon, (opts.alsoCount ?? []).map((r) => prepareRecord(r, today)));
   const usable = records.filter((r) => {
     if (comparableFields(r) >= 2) return true;
     skipped.push({ id: r.id, reason: 'fewer than two comparable fields' });
@@ -109,18 +111,18 @@ export function linkRecords(input: PersonRecord[], opts: LinkOptions = {}): Link
       const b = indexOfId.get(d.b);
       if (a !== undefined && b !== undefined) labelled.push({ code: packPattern(compareRecords(usable[a], usable[b])), isMatch: d.isMatch });
     }
-    model = fitModel(countPatterns(codes), estimateU(random), { labelled });
+    model = { ...fitModel(countPatterns(codes), estimateU(random), { labelled }), records: usable.length };
   }
   const scorer = new Scorer(model);
   progress('fit', 1, 1);
 
   // Score each distinct pattern once.
-  const byPattern = new Map<number, { p: number; w: number }>();
+  const byPattern = new Map<number, { p: number; w: number; auto: boolean }>();
   const score = (code: number) => {
     let s = byPattern.get(code);
     if (!s) {
       const l = unpackPattern(code);
-      s = { p: scorer.probability(l), w: scorer.weight(l) };
+      s = { p: scorer.probability(l), w: scorer.weight(l), auto: autoMergeAllowed(l, scorer.weight(l)) };
       byPattern.set(code, s);
     }
     return s;
@@ -129,9 +131,9 @@ export function linkRecords(input: PersonRecord[], opts: LinkOptions = {}): Link
   const edges: { a: number; b: number; probability: number; i: number }[] = [];
   const grey: number[] = [];
   for (let i = 0; i < pairs.count; i++) {
-    const p = score(codes[i]).p;
+    const { p, auto } = score(codes[i]);
     probabilities[i] = p;
-    if (p >= thresholds.auto) edges.push({ a: pairs.a[i], b: pairs.b[i], probability: p, i });
+    if (p >= thresholds.auto && auto) edges.push({ a: pairs.a[i], b: pairs.b[i], probability: p, i });
     else if (p >= thresholds.review) grey.push(i);
   }
 
@@ -141,7 +143,11 @@ export function linkRecords(input: PersonRecord[], opts: LinkOptions = {}): Link
   for (let i = 0; i < pairs.count; i++) if (probabilities[i] >= thresholds.review) pairProbability.set(pairKey(pairs.a[i], pairs.b[i]), probabilities[i]);
   const clustering = clusterMatches(edges, {
     minCrossProbability: thresholds.review,
-    probability: (x, y) => pairProbability.get(pairKey(x, y)) ?? score(packPattern(compareRecords(usable[x], usable[y]))).p,
+    // Cross pairs a name veto would stop count as conflicts too, so a cluster cannot grow around them.
+    probability: (x, y) => {
+      const levels = compareRecords(usable[x], usable[y]);
+      return autoMergeAllowed(levels, Infinity) ? pairProbability.get(pairKey(x, y)) ?? score(packPattern(levels)).p : 0;
+    },
     cannotLink: (x, y) => rejected.has(pairKey(usable[x].id, usable[y].id)),
   });
   progress('cluster', 1, 1);

@@ -14,6 +14,8 @@ export interface MatchModel {
   iterations: number;
   converged: boolean;
   pairs: number;
+  /** Records the model was fitted on (sets how often a value may repeat before it counts as a placeholder). */
+  records?: number;
 }
 
 /** Comparison vectors are packed into one integer (base 5, missing = 0) so identical patterns are counted once. */
@@ -87,6 +89,9 @@ export function fitModel(
   let u = uStart.map((r) => [...r]);
   let lambda = 0.1;
   const total = candidates.counts.reduce((a, b) => a + b, 0) + labelled.length;
+  // u leans harder on the random-pair estimate (2% of the candidates): when blocking leaves few non-matches among
+  // the candidates, EM alone cannot tell what disagreement looks like between strangers.
+  const uPriorPairs = Math.max(PRIOR_PAIRS, 0.02 * total);
   let iterations = 0;
   let converged = false;
   const g = new Float64Array(P);
@@ -118,7 +123,7 @@ export function fitModel(
     // few pairs among the candidates — non-matches, when blocking is tight — from getting near-zero probabilities,
     // which would turn one agreement into tens of bits of evidence.
     const nextM = mAcc.map((row, f) => normalizeRow(row.map((x, l) => x + PRIOR_PAIRS * mPrior[f][l])));
-    const nextU = uAcc.map((row, f) => normalizeRow(row.map((x, l) => x + PRIOR_PAIRS * uStart[f][l])));
+    const nextU = uAcc.map((row, f) => normalizeRow(row.map((x, l) => x + uPriorPairs * uStart[f][l])));
     const nextLambda = Math.min(1 - FLOOR, Math.max(FLOOR, matches / total));
     let change = Math.abs(nextLambda - lambda);
     for (let f = 0; f < FIELD_COUNT; f++) {

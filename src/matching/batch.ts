@@ -1,0 +1,251 @@
+// Batch matching over a workspace's whole base, as a queued run with progress: load and decrypt profiles, link them
+// in a worker thread (block, compare, EM, cluster), then write blocking keys, merges and review items. A run that
+// dies part-way is resumed from the start by the next claim: merged profiles are no longer live and review pairs
+// are unique, so a second pass does not repeat the first pass's effects.
+import { Worker } from 'node:worker_threads';
+import type { AppContext } from '../kernel/context.ts';
+import { withTenant } from '../kernel/tenant.ts';
+import { AppError } from '../kernel/errors.ts';
+import { describePair, mergePair, queueReviews } from './decide.ts';
+import { valueHash, writeKeys } from './keys.ts';
+import type { LinkJob, LinkWorkerMessage } from './link-worker.ts';
+import { packPattern, Scorer } from './model.ts';
+import { compareRecords } from './compare.ts';
+import { loadProfilePage, toPersonRecord } from './profiles.ts';
+import { type MatchField, type PersonRecord, prepareRecord } from './record.ts';
+import { loadSettings, saveFit } from './settings.ts';
+
+const PAGE = 5000;
+
+export async function queueRun(ctx: AppContext, workspaceId: string, createdBy: string) {
+  return withTenant(ctx.db, workspaceId, async (tx) => {
+    const active = await tx.query<{ id: string }>(`SELECT id FROM match_runs WHERE workspace_id = $1 AND status IN ('queued','running') LIMIT 1`, [workspaceId]);
+    if (active.rows[0]) throw new AppError(409, 'run_in_progress', `matching run ${active.rows[0].id} is still in progress; wait for it to finish`);
+    const { rows } = await tx.query(`INSERT INTO match_runs (workspace_id, created_by) VALUES ($1, $2) RETURNING *`, [workspaceId, createdBy]);
+    return rows[0];
+  });
+}
+
+export class MatchRunner {
+  private timer: NodeJS.Timeout | null = null;
+  private busy = false;
+  private stopped = false;
+
+  constructor(private readonly ctx: AppContext, private readonly opts = { leaseMs: 10 * 60_000, pollMs: 1000 }) {}
+
+  start() {
+    this.stopped = false;
+    const tick = async () => {
+      if (this.stopped) return;
+      if (!this.busy) {
+        this.busy = true;
+        try {
+          while (!this.stopped && (await this.runOnce())) {}
+        } catch (err) {
+          this.ctx.log.error({ err }, 'matching runner failed');
+        } finally {
+          this.busy = false;
+        }
+      }
+      if (!this.stopped) this.timer = setTimeout(tick, this.opts.pollMs);
+    };
+    this.timer = setTimeout(tick, 0);
+  }
+
+  async stop() {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    while (this.busy) await new Promise((r) => setTimeout(r, 20));
+  }
+
+  async runOnce(): Promise<boolean> {
+    const { rows } = await this.ctx.db.query<{ workspace_id: string; id: string }>(
+      `UPDATE match_runs SET status = 'running', started_at = COALESCE(started_at, now()), lease_until = now() + $1 * interval '1 millisecond'
+        WHERE (workspace_id, id) = (SELECT workspace_id, id FROM match_runs
+                                     WHERE status = 'queued' OR (status = 'running' AND lease_until < now())
+                                     ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED)
+        RETURNING workspace_id, id`,
+      [this.opts.leaseMs],
+    );
+    const run = rows[0];
+    if (!run) return false;
+    const id = Number(run.id);
+    try {
+      const stats = await this.run(run.workspace_id, id);
+      await this.update(run.workspace_id, id, { status: 'done', stage: 'done', stats });
+    } catch (err) {
+      this.ctx.log.warn({ err: String((err as Error)?.message ?? err), runId: id }, 'matching run failed');
+      await this.update(run.workspace_id, id, { status: 'failed', error: String((err as Error)?.message ?? err) });
+    }
+    return true;
+  }
+
+  private async update(ws: string, id: number, p: { status?: string; stage?: string; done?: number; total?: number; stats?: object; error?: string }) {
+    await this.ctx.db.query(
+      `UPDATE match_runs SET status = COALESCE($3, status), stage = COALESCE($4, stage), done = COALESCE($5, done), total = COALESCE($6, total),
+              stats = COALESCE($7, stats), error = COALESCE($8, error),
+              finished_at = CASE WHEN $3 IN ('done','failed') THEN now() ELSE finished_at END,
+              lease_until = CASE WHEN $3 IN ('done','failed') THEN NULL ELSE now() + $9 * interval '1 millisecond' END
+        WHERE workspace_id = $1 AND id = $2`,
+      [ws, id, p.status ?? null, p.stage ?? null, p.done ?? null, p.total ?? null, p.stats ? JSON.stringify(p.stats) : null, p.error ?? null, this.opts.leaseMs],
+    );
+  }
+
+  /** One run, start to finish; returns its statistics. */
+  async run(ws: string, runId: number) {
+    const started = Date.now();
+    const { ctx } = this;
+    // 1. Load live profiles page by page, noting which ones changed since their keys were written.
+    const { rows: count } = await withTenant(ctx.db, ws, (tx) => tx.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM customers WHERE workspace_id = $1 AND merged_into IS NULL AND pii <> '{}'`, [ws]));
+    const total = count[0].n;
+    await this.update(ws, runId, { stage: 'load', done: 0, total });
+    const records: PersonRecord[] = [];
+    const reindex: number[] = [];
+    const mergedAway = await withTenant(ctx.db, ws, async (tx) => {
+      const { rows } = await tx.query<{ id: string; pii: Record<string, string>; traits: Record<string, unknown> }>(
+        `SELECT id, pii, traits FROM customers WHERE workspace_id = $1 AND merged_into IS NOT NULL AND pii <> '{}'`, [ws]);
+      return rows.map((r) => toPersonRecord(ctx.pii, { id: Number(r.id), pii: r.pii, traits: r.traits }));
+    });
+    const digests = new Map<number, string>();
+    for (let after = 0; ;) {
+      const page = await withTenant(ctx.db, ws, async (tx) => {
+        const rows = await loadProfilePage(tx, after, PAGE);
+        const state = await tx.query<{ id: string; digest: string; seen: string | null }>(
+          `SELECT c.id, md5(c.pii::text) AS digest, s.pii_digest AS seen FROM customers c
+             LEFT JOIN match_state s ON s.workspace_id = $1 AND s.customer_id = c.id
+            WHERE c.workspace_id = $1 AND c.id = ANY($2)`,
+          [ws, rows.map((r) => r.id)],
+        );
+        return { rows, state: state.rows };
+      });
+      if (page.rows.length === 0) break;
+      for (const row of page.rows) records.push(toPersonRecord(ctx.pii, row));
+      for (const s of page.state) {
+        digests.set(Number(s.id), s.digest);
+        if (s.digest !== s.seen) reindex.push(Number(s.id));
+      }
+      after = Number(page.rows[page.rows.length - 1].id);
+      await this.update(ws, runId, { done: records.length });
+    }
+
+    // 2. Link in a worker thread.
+    const settings = await withTenant(ctx.db, ws, (tx) => loadSettings(tx));
+    const decisions = await withTenant(ctx.db, ws, async (tx) => {
+      const { rows } = await tx.query<{ a: string; b: string }>(
+        `SELECT x.canonical_id AS a, y.canonical_id AS b FROM merge_blocks mb
+           JOIN customers x ON x.workspace_id = $1 AND x.id = mb.customer_a
+           JOIN customers y ON y.workspace_id = $1 AND y.id = mb.customer_b WHERE mb.workspace_id = $1`,
+        [ws],
+      );
+      return rows.map((r) => ({ a: Number(r.a), b: Number(r.b), isMatch: false }));
+    });
+    const result = await this.link(ws, runId, { records, reindex, options: { thresholds: settings.thresholds, decisions, alsoCount: mergedAway, today: ctx.clock.now().toISOString() } });
+    const scorer = new Scorer(result.model);
+
+    // 3. Keys for changed profiles, so real-time lookups find them.
+    await this.update(ws, runId, { stage: 'index', done: 0, total: result.keys.length });
+    for (let i = 0; i < result.keys.length; i += PAGE) {
+      const chunk = result.keys.slice(i, i + PAGE);
+      await withTenant(ctx.db, ws, async (tx) => {
+        await writeKeys(tx, ctx.pii, chunk);
+        await tx.query(
+          `INSERT INTO match_state (workspace_id, customer_id, pii_digest) SELECT $1, * FROM unnest($2::bigint[], $3::text[])
+           ON CONFLICT (workspace_id, customer_id) DO UPDATE SET pii_digest = EXCLUDED.pii_digest, checked_at = now()`,
+          [ws, chunk.map((k) => k.id), chunk.map((k) => digests.get(k.id) ?? '')],
+        );
+      });
+      await this.update(ws, runId, { done: Math.min(i + PAGE, result.keys.length) });
+    }
+
+    // 4. Merges, one cluster per transaction: the oldest profile survives and absorbs the others.
+    await this.update(ws, runId, { stage: 'merge', done: 0, total: result.clusters.length });
+    // Evidence is stated for the pair actually merged (survivor and each other record), as the model scores it.
+    const byId = new Map(records.map((r) => [r.id, r]));
+    const common = new Map<string, Set<string>>();
+    for (const c of result.common) common.set(c.field, (common.get(c.field) ?? new Set()).add(c.value!));
+    const prepared = (id: number) => {
+      const r = prepareRecord(byId.get(id)!, ctx.clock.now());
+      for (const [field, values] of common) if (values.has(r.values[field as MatchField] ?? '')) delete r.values[field as MatchField];
+      return r;
+    };
+    let merges = 0;
+    for (let k = 0; k < result.clusters.length; k++) {
+      const cluster = [...result.clusters[k]].sort((x, y) => x - y);
+      const survivor = prepared(cluster[0]);
+      const changed = await withTenant(ctx.db, ws, async (tx) => {
+        const touched: number[] = [];
+        for (const loser of cluster.slice(1)) {
+          const levels = compareRecords(survivor, prepared(loser));
+          const pair = { a: cluster[0], b: loser, probability: scorer.probability(levels), weight: scorer.weight(levels), pattern: packPattern(levels) };
+          const merged = await mergePair(tx, describePair(scorer, pair, 'batch', runId), cluster[0], loser, 'matcher');
+          if (merged) {
+            merges++;
+            touched.push(merged.winner, merged.loser);
+          }
+        }
+        return touched;
+      });
+      ctx.changes.customersChanged(ws, changed);
+      if (k % 50 === 0) await this.update(ws, runId, { done: k + 1 });
+    }
+
+    // 5. The grey zone goes to people.
+    await this.update(ws, runId, { stage: 'review', done: 0, total: result.review.length });
+    let queued = 0;
+    for (let i = 0; i < result.review.length; i += 1000) {
+      const chunk = result.review.slice(i, i + 1000);
+      queued += await withTenant(ctx.db, ws, (tx) => queueReviews(tx, chunk.map((p) => ({
+        pair: p, evidence: describePair(scorer, p, 'batch', runId), reason: p.reason, source: 'batch', runId,
+      }))));
+    }
+
+    await withTenant(ctx.db, ws, (tx) => saveFit(tx, {
+      model: result.model,
+      expected: result.expected,
+      commonValues: result.common.map(({ value: _v, ...shown }) => shown),
+      commonHashes: result.common.map((c) => valueHash(ctx.pii, c.field, c.value!)),
+      at: ctx.clock.now(),
+    }));
+    return {
+      profiles: total,
+      skipped: result.skipped.length,
+      candidatePairs: result.candidatePairs,
+      droppedBlocks: result.droppedBlocks.length,
+      clusters: result.clusters.length,
+      merges,
+      reviewsQueued: queued,
+      commonValues: result.common.length,
+      emIterations: result.model.iterations,
+      lambda: result.model.lambda,
+      seconds: (Date.now() - started) / 1000,
+    };
+  }
+
+  private link(ws: string, runId: number, job: LinkJob) {
+    type Result = Extract<LinkWorkerMessage, { type: 'result' }>['result'];
+    return new Promise<Result>((resolve, reject) => {
+      const worker = new Worker(new URL('./link-worker.mjs', import.meta.url));
+      let settled = false;
+      worker.on('message', (msg: LinkWorkerMessage) => {
+        if (msg.type === 'progress') void this.update(ws, runId, { stage: msg.stage, done: msg.done, total: msg.total }).catch(() => {});
+        else if (msg.type === 'result') {
+          settled = true;
+          resolve(msg.result);
+          void worker.terminate();
+        } else {
+          settled = true;
+          reject(new Error(msg.message));
+          void worker.terminate();
+        }
+      });
+      worker.on('error', (err) => {
+        if (!settled) reject(err);
+      });
+      worker.on('exit', (code) => {
+        if (!settled) reject(new Error(`matching worker exited with code ${code}`));
+      });
+      worker.postMessage(job);
+    });
+  }
+}

@@ -1,0 +1,160 @@
+// Real-time matching: when a profile's PII changes (identify, import, order with a new phone ...) its blocking keys
+// are refreshed and its candidates — the profiles sharing a key — are scored with the workspace's fitted model.
+// Above the auto threshold the pair is merged, in the grey zone it is queued for review. Changes arrive on the
+// in-process change feed after their transaction commits and are handled in batches, off the ingest path.
+import type { AppContext } from '../kernel/context.ts';
+import type { TenantTx } from '../kernel/tenant.ts';
+import { withTenant } from '../kernel/tenant.ts';
+import { autoMergeAllowed, compareRecords } from './compare.ts';
+import { describePair, mergePair, type PairScore, queueReviews } from './decide.ts';
+import { candidateIds, dropKnownCommon, prepareKeys, writeKeys } from './keys.ts';
+import { packPattern, Scorer, unpackPattern } from './model.ts';
+import { loadProfiles, type ProfileRow, toPersonRecord } from './profiles.ts';
+import { comparableFields, prepareRecord, type PersonRecord, type PreparedRecord } from './record.ts';
+import { loadSettings, type MatchSettings } from './settings.ts';
+
+export interface Candidate extends PairScore {
+  profile: ProfileRow;
+}
+
+/** Scores a record against the live profiles that share a blocking key with it, best first. */
+export async function scoreCandidates(ctx: AppContext, tx: TenantTx, record: PreparedRecord, scorer: Scorer): Promise<Candidate[]> {
+  const ids = await candidateIds(tx, ctx.pii, record, scorer.model.records ?? 0);
+  const profiles = await loadProfiles(tx, ids);
+  const now = ctx.clock.now();
+  return profiles
+    .map((profile) => {
+      const other = prepareRecord(toPersonRecord(ctx.pii, profile), now);
+      const levels = compareRecords(record, other);
+      return { a: record.id, b: Number(profile.id), probability: scorer.probability(levels), weight: scorer.weight(levels), pattern: packPattern(levels), profile };
+    })
+    .sort((x, y) => y.probability - x.probability);
+}
+
+export function prepareForMatching(ctx: AppContext, r: PersonRecord, settings: MatchSettings): PreparedRecord {
+  const p = prepareRecord(r, ctx.clock.now());
+  dropKnownCommon(ctx.pii, p, settings.commonHashes);
+  return p;
+}
+
+export class RealtimeMatcher {
+  private readonly pending = new Map<string, Set<number>>();
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private stopped = false;
+  private readonly listener = (c: { workspaceId: string; customerIds: number[] }) => this.enqueue(c.workspaceId, c.customerIds);
+
+  constructor(private readonly ctx: AppContext, private readonly delayMs = 100) {}
+
+  start() {
+    this.stopped = false;
+    this.ctx.changes.onCustomers(this.listener);
+  }
+
+  async stop() {
+    this.stopped = true;
+    this.ctx.changes.off('customers', this.listener);
+    if (this.timer) clearTimeout(this.timer);
+    await this.running;
+  }
+
+  enqueue(workspaceId: string, ids: number[]) {
+    const set = this.pending.get(workspaceId) ?? new Set();
+    ids.forEach((id) => set.add(id));
+    this.pending.set(workspaceId, set);
+    if (!this.timer && !this.running && !this.stopped) this.timer = setTimeout(() => this.drain(), this.delayMs);
+  }
+
+  /** Resolves once every change heard so far has been matched (tests, shutdown). */
+  async idle() {
+    while (this.timer || this.running || this.pending.size > 0) {
+      if (!this.timer && !this.running) this.drain();
+      await (this.running ?? new Promise((r) => setTimeout(r, 10)));
+    }
+  }
+
+  private drain() {
+    this.timer = null;
+    this.running = (async () => {
+      while (!this.stopped && this.pending.size > 0) {
+        const [ws, set] = this.pending.entries().next().value as [string, Set<number>];
+        const ids = [...set].slice(0, 500);
+        ids.forEach((id) => set.delete(id));
+        if (set.size === 0) this.pending.delete(ws);
+        try {
+          await this.matchCustomers(ws, ids);
+        } catch (err) {
+          this.ctx.log.error({ err, workspaceId: ws }, 'real-time matching failed');
+        }
+      }
+    })().finally(() => {
+      this.running = null;
+    });
+  }
+
+  /** Re-keys and matches the given profiles whose PII changed since the matcher last saw them. */
+  async matchCustomers(workspaceId: string, ids: number[]) {
+    const changed: number[] = [];
+    await withTenant(this.ctx.db, workspaceId, async (tx) => {
+      const { rows } = await tx.query<ProfileRow & { digest: string }>(
+        `SELECT c.id, c.pii, c.traits, md5(c.pii::text) AS digest FROM customers c
+           LEFT JOIN match_state s ON s.workspace_id = $1 AND s.customer_id = c.id
+          WHERE c.workspace_id = $1 AND c.id = ANY($2) AND c.merged_into IS NULL AND c.pii <> '{}'
+            AND s.pii_digest IS DISTINCT FROM md5(c.pii::text)`,
+        [workspaceId, ids],
+      );
+      if (rows.length === 0) return;
+      const settings = await loadSettings(tx);
+      const records = rows.map((row) => prepareForMatching(this.ctx, toPersonRecord(this.ctx.pii, row), settings));
+      await writeKeys(tx, this.ctx.pii, records.map(prepareKeys));
+      await tx.query(
+        `INSERT INTO match_state (workspace_id, customer_id, pii_digest) SELECT $1, * FROM unnest($2::bigint[], $3::text[])
+         ON CONFLICT (workspace_id, customer_id) DO UPDATE SET pii_digest = EXCLUDED.pii_digest, checked_at = now()`,
+        [workspaceId, rows.map((r) => r.id), rows.map((r) => r.digest)],
+      );
+      // Until a batch run has fitted a model there is nothing to score with: keys are kept so the first run and
+      // later lookups see these profiles.
+      if (!settings.model) return;
+      const scorer = new Scorer(settings.model);
+      const mergedAway = new Set<number>();
+      for (const record of records) {
+        if (mergedAway.has(record.id) || comparableFields(record) < 2) continue;
+        changed.push(...(await this.decide(tx, record, scorer, settings, mergedAway)));
+      }
+    });
+    this.ctx.changes.customersChanged(workspaceId, changed);
+  }
+
+  private async decide(tx: TenantTx, record: PreparedRecord, scorer: Scorer, settings: MatchSettings, mergedAway: Set<number>) {
+    const { auto, review } = settings.thresholds;
+    const candidates = (await scoreCandidates(this.ctx, tx, record, scorer)).filter((c) => c.probability >= review && !mergedAway.has(c.b));
+    const autos = candidates.filter((c) => c.probability >= auto && autoMergeAllowed(unpackPattern(c.pattern), c.weight));
+    const touched: number[] = [];
+    const reviews: Parameters<typeof queueReviews>[1] = [];
+    const best = autos[0];
+    if (best) {
+      const merged = await mergePair(tx, describePair(scorer, best, 'realtime'), best.a, best.b, 'matcher');
+      if (merged) {
+        touched.push(merged.winner, merged.loser);
+        mergedAway.add(merged.loser);
+      }
+    }
+    // Several strong candidates: join another only if it also matches the first, else a person decides (no chains).
+    const now = this.ctx.clock.now();
+    const bestRecord = best ? prepareRecord(toPersonRecord(this.ctx.pii, best.profile), now) : null;
+    for (const c of autos.slice(1)) {
+      const consistent = bestRecord && scorer.probability(compareRecords(bestRecord, prepareRecord(toPersonRecord(this.ctx.pii, c.profile), now))) >= review;
+      const merged = consistent ? await mergePair(tx, describePair(scorer, c, 'realtime'), c.a, c.b, 'matcher') : null;
+      if (merged) {
+        touched.push(merged.winner, merged.loser);
+        mergedAway.add(merged.loser);
+      } else if (!consistent) reviews.push({ pair: c, evidence: describePair(scorer, c, 'realtime'), reason: 'several_candidates', source: 'realtime' });
+    }
+    for (const c of candidates.filter((x) => !autos.includes(x))) {
+      reviews.push({ pair: c, evidence: describePair(scorer, c, 'realtime'), reason: 'grey_zone', source: 'realtime' });
+    }
+    // Pairs an operator already rejected are blocked; their reviews stay decided (the unique pair keeps them out).
+    await queueReviews(tx, reviews);
+    return touched;
+  }
+}
