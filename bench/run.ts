@@ -7,6 +7,7 @@ import { benchSegments } from './segments.ts';
 import { benchModels } from './models.ts';
 import { benchChurn } from './churn.ts';
 import { benchRecommend } from './recommend.ts';
+import { benchMatching } from './matching.ts';
 import type { Engine } from '../test/helpers/platform.ts';
 
 const engines: Engine[] = process.env.TEST_DATABASE_URL ? ['pglite', 'postgres'] : ['pglite'];
@@ -29,3 +30,4 @@ if (want('segments')) await benchSegments({ customers: num(process.env.BENCH_SEG
 if (want('models')) await benchModels(num(process.env.BENCH_MODEL_CUSTOMERS, 1_000_000));
 if (want('churn')) await benchChurn();
 if (want('recommend')) await benchRecommend();
+if (want('matching')) await benchMatching(num(process.env.BENCH_MATCH_RECORDS, 1_000_000));
