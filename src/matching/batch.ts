@@ -5,14 +5,16 @@
 import { Worker } from 'node:worker_threads';
 import type { AppContext } from '../kernel/context.ts';
 import { withTenant } from '../kernel/tenant.ts';
+import { Poller } from '../kernel/poller.ts';
 import { AppError } from '../kernel/errors.ts';
 import { describePair, mergePair, queueReviews } from './decide.ts';
-import { valueHash, writeKeys } from './keys.ts';
+import { markSeen, valueHash, writeKeys } from './keys.ts';
+import { prepareForMatching } from './realtime.ts';
 import type { LinkJob, LinkWorkerMessage } from './link-worker.ts';
 import { packPattern, Scorer } from './model.ts';
 import { compareRecords } from './compare.ts';
-import { loadProfilePage, toPersonRecord } from './profiles.ts';
-import { type MatchField, type PersonRecord, prepareRecord } from './record.ts';
+import { loadMergedAway, loadProfilePage, toPersonRecord } from './profiles.ts';
+import type { PersonRecord } from './record.ts';
 import { loadSettings, saveFit } from './settings.ts';
 
 const PAGE = 5000;
@@ -27,35 +29,18 @@ export async function queueRun(ctx: AppContext, workspaceId: string, createdBy: 
 }
 
 export class MatchRunner {
-  private timer: NodeJS.Timeout | null = null;
-  private busy = false;
-  private stopped = false;
+  private readonly poller: Poller;
 
-  constructor(private readonly ctx: AppContext, private readonly opts = { leaseMs: 10 * 60_000, pollMs: 1000 }) {}
-
-  start() {
-    this.stopped = false;
-    const tick = async () => {
-      if (this.stopped) return;
-      if (!this.busy) {
-        this.busy = true;
-        try {
-          while (!this.stopped && (await this.runOnce())) {}
-        } catch (err) {
-          this.ctx.log.error({ err }, 'matching runner failed');
-        } finally {
-          this.busy = false;
-        }
-      }
-      if (!this.stopped) this.timer = setTimeout(tick, this.opts.pollMs);
-    };
-    this.timer = setTimeout(tick, 0);
+  constructor(private readonly ctx: AppContext, private readonly opts = { leaseMs: 10 * 60_000, pollMs: 1000 }) {
+    this.poller = new Poller(() => this.runOnce(), opts.pollMs, (err) => ctx.log.error({ err }, 'matching runner failed'));
   }
 
-  async stop() {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    while (this.busy) await new Promise((r) => setTimeout(r, 20));
+  start() {
+    this.poller.start();
+  }
+
+  stop() {
+    return this.poller.stop();
   }
 
   async runOnce(): Promise<boolean> {
@@ -102,30 +87,17 @@ export class MatchRunner {
     await this.update(ws, runId, { stage: 'load', done: 0, total });
     const records: PersonRecord[] = [];
     const reindex: number[] = [];
-    const mergedAway = await withTenant(ctx.db, ws, async (tx) => {
-      const { rows } = await tx.query<{ id: string; pii: Record<string, string>; traits: Record<string, unknown> }>(
-        `SELECT id, pii, traits FROM customers WHERE workspace_id = $1 AND merged_into IS NOT NULL AND pii <> '{}'`, [ws]);
-      return rows.map((r) => toPersonRecord(ctx.pii, { id: Number(r.id), pii: r.pii, traits: r.traits }));
-    });
+    const mergedAway = (await withTenant(ctx.db, ws, loadMergedAway)).map((row) => toPersonRecord(ctx.pii, row));
     const digests = new Map<number, string>();
     for (let after = 0; ;) {
-      const page = await withTenant(ctx.db, ws, async (tx) => {
-        const rows = await loadProfilePage(tx, after, PAGE);
-        const state = await tx.query<{ id: string; digest: string; seen: string | null }>(
-          `SELECT c.id, md5(c.pii::text) AS digest, s.pii_digest AS seen FROM customers c
-             LEFT JOIN match_state s ON s.workspace_id = $1 AND s.customer_id = c.id
-            WHERE c.workspace_id = $1 AND c.id = ANY($2)`,
-          [ws, rows.map((r) => r.id)],
-        );
-        return { rows, state: state.rows };
-      });
-      if (page.rows.length === 0) break;
-      for (const row of page.rows) records.push(toPersonRecord(ctx.pii, row));
-      for (const s of page.state) {
-        digests.set(Number(s.id), s.digest);
-        if (s.digest !== s.seen) reindex.push(Number(s.id));
+      const page = await withTenant(ctx.db, ws, (tx) => loadProfilePage(tx, after, PAGE));
+      if (page.length === 0) break;
+      for (const row of page) {
+        records.push(toPersonRecord(ctx.pii, row));
+        digests.set(Number(row.id), row.digest);
+        if (row.digest !== row.seen) reindex.push(Number(row.id));
       }
-      after = Number(page.rows[page.rows.length - 1].id);
+      after = Number(page[page.length - 1].id);
       await this.update(ws, runId, { done: records.length });
     }
 
@@ -149,11 +121,7 @@ export class MatchRunner {
       const chunk = result.keys.slice(i, i + PAGE);
       await withTenant(ctx.db, ws, async (tx) => {
         await writeKeys(tx, ctx.pii, chunk);
-        await tx.query(
-          `INSERT INTO match_state (workspace_id, customer_id, pii_digest) SELECT $1, * FROM unnest($2::bigint[], $3::text[])
-           ON CONFLICT (workspace_id, customer_id) DO UPDATE SET pii_digest = EXCLUDED.pii_digest, checked_at = now()`,
-          [ws, chunk.map((k) => k.id), chunk.map((k) => digests.get(k.id) ?? '')],
-        );
+        await markSeen(tx, chunk.map((k) => k.id), chunk.map((k) => digests.get(k.id) ?? ''));
       });
       await this.update(ws, runId, { done: Math.min(i + PAGE, result.keys.length) });
     }
@@ -162,13 +130,9 @@ export class MatchRunner {
     await this.update(ws, runId, { stage: 'merge', done: 0, total: result.clusters.length });
     // Evidence is stated for the pair actually merged (survivor and each other record), as the model scores it.
     const byId = new Map(records.map((r) => [r.id, r]));
-    const common = new Map<string, Set<string>>();
-    for (const c of result.common) common.set(c.field, (common.get(c.field) ?? new Set()).add(c.value!));
-    const prepared = (id: number) => {
-      const r = prepareRecord(byId.get(id)!, ctx.clock.now());
-      for (const [field, values] of common) if (values.has(r.values[field as MatchField] ?? '')) delete r.values[field as MatchField];
-      return r;
-    };
+    const commonHashes = result.common.map((c) => valueHash(ctx.pii, c.field, c.value!));
+    const commonSet = new Set(commonHashes);
+    const prepared = (id: number) => prepareForMatching(ctx, byId.get(id)!, commonSet);
     let merges = 0;
     for (let k = 0; k < result.clusters.length; k++) {
       const cluster = [...result.clusters[k]].sort((x, y) => x - y);
@@ -204,7 +168,7 @@ export class MatchRunner {
       model: result.model,
       expected: result.expected,
       commonValues: result.common.map(({ value: _v, ...shown }) => shown),
-      commonHashes: result.common.map((c) => valueHash(ctx.pii, c.field, c.value!)),
+      commonHashes,
       at: ctx.clock.now(),
     }));
     return {

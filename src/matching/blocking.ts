@@ -2,6 +2,7 @@
 // records are only compared when they share a blocking key. Several keys, each built from different fields, keep
 // true matches in view when any one field has a typo: two records are candidates if ANY key is shared.
 import type { PreparedRecord } from './record.ts';
+import { CHECKED } from './common-values.ts';
 
 /** Blocks larger than this are dropped as non-discriminating (a shared placeholder, a hugely common name+postcode). */
 export const MAX_BLOCK = 500;
@@ -34,7 +35,7 @@ export function blockingKeys(r: PreparedRecord): string[] {
  */
 export function valueKeys(r: PreparedRecord): string[] {
   const keys: string[] = [];
-  for (const field of ['phone', 'email', 'idNumber', 'birthDate', 'address'] as const) {
+  for (const field of CHECKED) {
     const v = r.values[field];
     if (v !== undefined) keys.push(`v:${field}:${v}`);
   }

@@ -28,7 +28,6 @@ export const CHECKED: MatchField[] = ['phone', 'email', 'idNumber', 'birthDate',
 /** Counts values over the whole batch, removes the over-used ones from the records and returns what was removed. */
 export function excludeCommonValues(
   records: PreparedRecord[],
-  knownCommon: Map<MatchField, Set<string>> = new Map(),
   /** Records that only count (profiles already merged away still tell how often a value was typed). */
   alsoCount: PreparedRecord[] = [],
 ): CommonValue[] {
@@ -40,7 +39,7 @@ export function excludeCommonValues(
       if (v !== undefined) counts.set(v, (counts.get(v) ?? 0) + 1);
     }
     const limit = limitFor(field, records.length + alsoCount.length);
-    const common = new Set(knownCommon.get(field) ?? []);
+    const common = new Set<string>();
     for (const [v, n] of counts) {
       if (n <= limit) continue;
       common.add(v);

@@ -3,7 +3,7 @@
 import type { TenantTx } from '../kernel/tenant.ts';
 import type { Pii } from '../kernel/crypto/pii.ts';
 import { blockingKeys, MAX_BLOCK, valueKeys } from './blocking.ts';
-import { limitFor } from './common-values.ts';
+import { CHECKED, limitFor } from './common-values.ts';
 import type { MatchField, PreparedRecord } from './record.ts';
 
 export const keyHash = (pii: Pii, key: string) => pii.blindIndex('match-key', key);
@@ -12,13 +12,22 @@ export const valueHash = (pii: Pii, field: MatchField, value: string) => pii.bli
 /** Removes values the workspace's last batch run found to be placeholders (by their blind index). */
 export function dropKnownCommon(pii: Pii, r: PreparedRecord, commonHashes: Set<string>) {
   if (commonHashes.size === 0) return;
-  for (const field of ['phone', 'email', 'idNumber', 'birthDate', 'address'] as const) {
+  for (const field of CHECKED) {
     const v = r.values[field];
     if (v !== undefined && commonHashes.has(valueHash(pii, field, v))) {
       delete r.values[field];
       r.excluded.push({ field, reason: 'a placeholder value found by the last batch run' });
     }
   }
+}
+
+/** Records what PII digest each profile's keys were written from, so unchanged profiles are skipped later. */
+export async function markSeen(tx: TenantTx, ids: number[], digests: string[]) {
+  await tx.query(
+    `INSERT INTO match_state (workspace_id, customer_id, pii_digest) SELECT $1, * FROM unnest($2::bigint[], $3::text[])
+     ON CONFLICT (workspace_id, customer_id) DO UPDATE SET pii_digest = EXCLUDED.pii_digest, checked_at = now()`,
+    [tx.workspaceId, ids, digests],
+  );
 }
 
 /** Replaces the stored keys of these records. */

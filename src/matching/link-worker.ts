@@ -2,7 +2,7 @@
 // main thread would stall every HTTP request. The worker reports progress and returns plain data.
 import { parentPort } from 'node:worker_threads';
 import { linkRecords, type LinkOptions, type LinkResult } from './link.ts';
-import { blockingKeys, valueKeys } from './blocking.ts';
+import { prepareKeys } from './keys.ts';
 import type { PersonRecord } from './record.ts';
 
 export interface LinkJob {
@@ -31,7 +31,7 @@ parentPort!.once('message', (job: LinkJob) => {
       },
     });
     const reindex = new Set(job.reindex);
-    const keys = result.records.filter((r) => reindex.has(r.id)).map((r) => ({ id: r.id, keys: [...blockingKeys(r), ...valueKeys(r)] }));
+    const keys = result.records.filter((r) => reindex.has(r.id)).map(prepareKeys);
     const { scorer: _scorer, records: _records, ...plain } = result;
     parentPort!.postMessage({ type: 'result', result: { ...plain, keys } } satisfies LinkWorkerMessage);
   } catch (err) {

@@ -9,7 +9,7 @@ import {
   countPatterns, estimateU, expectedQuality, fitModel, type LabelledPattern, type MatchModel, packPattern, Scorer,
   unpackPattern,
 } from './model.ts';
-import { comparableFields, type MatchField, type PersonRecord, prepareRecord, type PreparedRecord } from './record.ts';
+import { comparableFields, type PersonRecord, prepareRecord, type PreparedRecord } from './record.ts';
 
 export interface Thresholds {
   /** P(match) at or above which pairs are merged without review. */
@@ -27,12 +27,8 @@ export const DEFAULT_THRESHOLDS: Thresholds = { auto: 0.99, review: 0.5 };
 export interface LinkOptions {
   thresholds?: Thresholds;
   today?: Date;
-  /** A model fitted before (e.g. the workspace's last run); when absent EM fits one on these records. */
-  model?: MatchModel;
   /** Pairs an operator decided: they teach EM and rejected ones never join a cluster. */
   decisions?: { a: number; b: number; isMatch: boolean }[];
-  /** Values known from earlier runs to be placeholders. */
-  knownCommon?: Map<MatchField, Set<string>>;
   randomPairs?: number;
   /** Profiles merged away: not linked again, but counted when looking for over-used values. */
   alsoCount?: PersonRecord[];
@@ -61,8 +57,6 @@ export interface LinkResult {
   scorer: Scorer;
   /** Record ids of each person found (two or more records). */
   clusters: number[][];
-  /** Pairs merged by the clustering (record ids), strongest first. */
-  merged: ScoredPair[];
   /** Grey-zone pairs and refused joins, for people to decide. */
   review: (ScoredPair & { reason: string })[];
   expected: ReturnType<typeof expectedQuality>;
@@ -75,12 +69,8 @@ export function linkRecords(input: PersonRecord[], opts: LinkOptions = {}): Link
 
   progress('prepare', 0, input.length);
   const skipped: LinkResult['skipped'] = [];
-  const records: PreparedRecord[] = [];
-  for (const r of input) {
-    const p = prepareRecord(r, today);
-    records.push(p);
-  }
-  const common = excludeCommonValues(records, opts.knownCommon, (opts.alsoCount ?? []).map((r) => prepareRecord(r, today)));
+  const records = input.map((r) => prepareRecord(r, today));
+  const common = excludeCommonValues(records, (opts.alsoCount ?? []).map((r) => prepareRecord(r, today)));
   const usable = records.filter((r) => {
     if (comparableFields(r) >= 2) return true;
     skipped.push({ id: r.id, reason: 'fewer than two comparable fields' });
@@ -102,17 +92,14 @@ export function linkRecords(input: PersonRecord[], opts: LinkOptions = {}): Link
 
   const indexOfId = new Map(usable.map((r, i) => [r.id, i]));
   progress('fit', 0, 1);
-  let model = opts.model;
-  if (!model) {
-    const random = randomPatterns(usable, opts.randomPairs ?? 100_000, opts.seed ?? 1);
-    const labelled: LabelledPattern[] = [];
-    for (const d of opts.decisions ?? []) {
-      const a = indexOfId.get(d.a);
-      const b = indexOfId.get(d.b);
-      if (a !== undefined && b !== undefined) labelled.push({ code: packPattern(compareRecords(usable[a], usable[b])), isMatch: d.isMatch });
-    }
-    model = { ...fitModel(countPatterns(codes), estimateU(random), { labelled }), records: usable.length };
+  const random = randomPatterns(usable, opts.randomPairs ?? 100_000, opts.seed ?? 1);
+  const labelled: LabelledPattern[] = [];
+  for (const d of opts.decisions ?? []) {
+    const a = indexOfId.get(d.a);
+    const b = indexOfId.get(d.b);
+    if (a !== undefined && b !== undefined) labelled.push({ code: packPattern(compareRecords(usable[a], usable[b])), isMatch: d.isMatch });
   }
+  const model: MatchModel = { ...fitModel(countPatterns(codes), estimateU(random), { labelled }), records: usable.length };
   const scorer = new Scorer(model);
   progress('fit', 1, 1);
 
@@ -122,7 +109,8 @@ export function linkRecords(input: PersonRecord[], opts: LinkOptions = {}): Link
     let s = byPattern.get(code);
     if (!s) {
       const l = unpackPattern(code);
-      s = { p: scorer.probability(l), w: scorer.weight(l), auto: autoMergeAllowed(l, scorer.weight(l)) };
+      const w = scorer.weight(l);
+      s = { p: scorer.probability(l), w, auto: autoMergeAllowed(l, w) };
       byPattern.set(code, s);
     }
     return s;
@@ -158,8 +146,6 @@ export function linkRecords(input: PersonRecord[], opts: LinkOptions = {}): Link
   const clusterIndex = new Map<number, number>();
   clustering.clusters.forEach((c, k) => c.forEach((x) => clusterIndex.set(x, k)));
   const together = (a: number, b: number) => clusterIndex.has(a) && clusterIndex.get(a) === clusterIndex.get(b);
-  const refusedSet = new Set(clustering.refused.map((e) => pairKey(e.a, e.b)));
-  const merged = edges.filter((e) => together(e.a, e.b) && !refusedSet.has(pairKey(e.a, e.b))).map((e) => toPair(e.a, e.b, e.i));
   const review = [
     ...clustering.refused.filter((e) => e.reason !== 'rejected_by_operator').map((e) => ({ ...toPair(e.a, e.b, e.i), reason: e.reason })),
     ...grey.filter((i) => !together(pairs.a[i], pairs.b[i]) && !rejected.has(pairKey(usable[pairs.a[i]].id, usable[pairs.b[i]].id)))
@@ -175,7 +161,6 @@ export function linkRecords(input: PersonRecord[], opts: LinkOptions = {}): Link
     model,
     scorer,
     clusters: clustering.clusters.map((c) => c.map((x) => usable[x].id)),
-    merged,
     review,
     expected: expectedQuality(probabilities, [0.5, 0.8, 0.9, 0.95, 0.99, 0.999]),
   };

@@ -7,14 +7,15 @@ import type { TenantTx } from '../kernel/tenant.ts';
 import { withTenant } from '../kernel/tenant.ts';
 import { autoMergeAllowed, compareRecords } from './compare.ts';
 import { describePair, mergePair, type PairScore, queueReviews } from './decide.ts';
-import { candidateIds, dropKnownCommon, prepareKeys, writeKeys } from './keys.ts';
+import { candidateIds, dropKnownCommon, markSeen, prepareKeys, writeKeys } from './keys.ts';
 import { packPattern, Scorer, unpackPattern } from './model.ts';
-import { loadProfiles, type ProfileRow, toPersonRecord } from './profiles.ts';
+import { loadChangedProfiles, loadProfiles, toPersonRecord } from './profiles.ts';
 import { comparableFields, prepareRecord, type PersonRecord, type PreparedRecord } from './record.ts';
 import { loadSettings, type MatchSettings } from './settings.ts';
 
 export interface Candidate extends PairScore {
-  profile: ProfileRow;
+  /** The candidate profile as it was compared. */
+  other: PreparedRecord;
 }
 
 /** Scores a record against the live profiles that share a blocking key with it, best first. */
@@ -26,14 +27,15 @@ export async function scoreCandidates(ctx: AppContext, tx: TenantTx, record: Pre
     .map((profile) => {
       const other = prepareRecord(toPersonRecord(ctx.pii, profile), now);
       const levels = compareRecords(record, other);
-      return { a: record.id, b: Number(profile.id), probability: scorer.probability(levels), weight: scorer.weight(levels), pattern: packPattern(levels), profile };
+      return { a: record.id, b: other.id, probability: scorer.probability(levels), weight: scorer.weight(levels), pattern: packPattern(levels), other };
     })
     .sort((x, y) => y.probability - x.probability);
 }
 
-export function prepareForMatching(ctx: AppContext, r: PersonRecord, settings: MatchSettings): PreparedRecord {
+/** A record ready to compare: normalized, without the values the workspace's last batch run found over-used. */
+export function prepareForMatching(ctx: AppContext, r: PersonRecord, commonHashes: Set<string>): PreparedRecord {
   const p = prepareRecord(r, ctx.clock.now());
-  dropKnownCommon(ctx.pii, p, settings.commonHashes);
+  dropKnownCommon(ctx.pii, p, commonHashes);
   return p;
 }
 
@@ -96,22 +98,12 @@ export class RealtimeMatcher {
   async matchCustomers(workspaceId: string, ids: number[]) {
     const changed: number[] = [];
     await withTenant(this.ctx.db, workspaceId, async (tx) => {
-      const { rows } = await tx.query<ProfileRow & { digest: string }>(
-        `SELECT c.id, c.pii, c.traits, md5(c.pii::text) AS digest FROM customers c
-           LEFT JOIN match_state s ON s.workspace_id = $1 AND s.customer_id = c.id
-          WHERE c.workspace_id = $1 AND c.id = ANY($2) AND c.merged_into IS NULL AND c.pii <> '{}'
-            AND s.pii_digest IS DISTINCT FROM md5(c.pii::text)`,
-        [workspaceId, ids],
-      );
+      const rows = await loadChangedProfiles(tx, ids);
       if (rows.length === 0) return;
       const settings = await loadSettings(tx);
-      const records = rows.map((row) => prepareForMatching(this.ctx, toPersonRecord(this.ctx.pii, row), settings));
+      const records = rows.map((row) => prepareForMatching(this.ctx, toPersonRecord(this.ctx.pii, row), settings.commonHashes));
       await writeKeys(tx, this.ctx.pii, records.map(prepareKeys));
-      await tx.query(
-        `INSERT INTO match_state (workspace_id, customer_id, pii_digest) SELECT $1, * FROM unnest($2::bigint[], $3::text[])
-         ON CONFLICT (workspace_id, customer_id) DO UPDATE SET pii_digest = EXCLUDED.pii_digest, checked_at = now()`,
-        [workspaceId, rows.map((r) => r.id), rows.map((r) => r.digest)],
-      );
+      await markSeen(tx, records.map((r) => r.id), rows.map((r) => r.digest));
       // Until a batch run has fitted a model there is nothing to score with: keys are kept so the first run and
       // later lookups see these profiles.
       if (!settings.model) return;
@@ -140,10 +132,8 @@ export class RealtimeMatcher {
       }
     }
     // Several strong candidates: join another only if it also matches the first, else a person decides (no chains).
-    const now = this.ctx.clock.now();
-    const bestRecord = best ? prepareRecord(toPersonRecord(this.ctx.pii, best.profile), now) : null;
     for (const c of autos.slice(1)) {
-      const consistent = bestRecord && scorer.probability(compareRecords(bestRecord, prepareRecord(toPersonRecord(this.ctx.pii, c.profile), now))) >= review;
+      const consistent = scorer.probability(compareRecords(best.other, c.other)) >= review;
       const merged = consistent ? await mergePair(tx, describePair(scorer, c, 'realtime'), c.a, c.b, 'matcher') : null;
       if (merged) {
         touched.push(merged.winner, merged.loser);

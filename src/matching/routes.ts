@@ -33,14 +33,32 @@ const lookupBody = z.object({
   message: 'give at least two fields to compare (e.g. name and phone)', path: ['name'],
 });
 
-/** A profile as a reviewer sees it: masked, or in the clear for roles that may read PII. */
-async function reviewProfile(tx: TenantTx, ctx: AppContext, customerId: number, reveal: boolean) {
-  const { rows } = await tx.query<{ id: string; canonical_id: string; pii: Record<string, string>; pii_masked: Record<string, string>; traits: Record<string, unknown>; order_count: number; total_spent: string; source_channel: string | null; first_seen_at: Date }>(
-    `SELECT id, canonical_id, pii, pii_masked, traits, order_count, total_spent, source_channel, first_seen_at FROM customers WHERE workspace_id = $1 AND id = $2`,
-    [tx.workspaceId, customerId],
+interface ReviewProfileRow {
+  id: string;
+  canonical_id: string;
+  pii: Record<string, string>;
+  pii_masked: Record<string, string>;
+  traits: Record<string, unknown>;
+  order_count: number;
+  total_spent: string;
+  source_channel: string | null;
+  first_seen_at: Date;
+}
+
+/** Profiles as a reviewer sees them (by id): masked, or in the clear for roles that may read PII. */
+async function reviewProfiles(tx: TenantTx, ctx: AppContext, ids: number[], reveal: boolean) {
+  const { rows } = await tx.query<ReviewProfileRow>(
+    `SELECT id, canonical_id, pii, pii_masked, traits, order_count, total_spent, source_channel, first_seen_at FROM customers WHERE workspace_id = $1 AND id = ANY($2)`,
+    [tx.workspaceId, ids],
   );
-  const c = rows[0];
-  if (!c) return null;
+  return new Map(rows.map((c) => [Number(c.id), reviewView(ctx, c, reveal)]));
+}
+
+function reviewView(
+  ctx: AppContext,
+  c: ReviewProfileRow,
+  reveal: boolean,
+) {
   const t = c.traits ?? {};
   return {
     id: Number(c.id),
@@ -145,15 +163,13 @@ export function registerMatchingRoutes(app: FastifyInstance, ctx: AppContext) {
         [actor.workspaceId, req.query.status, req.query.limit, req.query.offset],
       );
       const total = await tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM match_reviews WHERE workspace_id = $1 AND status = $2`, [actor.workspaceId, req.query.status]);
-      const items = [];
-      for (const row of rows) {
-        items.push({
-          id: Number(row.id), probability: row.probability, weight: row.weight, evidence: row.evidence, reason: row.reason, source: row.source,
-          status: row.status, decidedBy: row.decided_by, decidedAt: row.decided_at, createdAt: row.created_at,
-          a: await reviewProfile(tx, ctx, Number(row.customer_a), reveal),
-          b: await reviewProfile(tx, ctx, Number(row.customer_b), reveal),
-        });
-      }
+      const profiles = await reviewProfiles(tx, ctx, rows.flatMap((r) => [Number(r.customer_a), Number(r.customer_b)]), reveal);
+      const items = rows.map((row) => ({
+        id: Number(row.id), probability: row.probability, weight: row.weight, evidence: row.evidence, reason: row.reason, source: row.source,
+        status: row.status, decidedBy: row.decided_by, decidedAt: row.decided_at, createdAt: row.created_at,
+        a: profiles.get(Number(row.customer_a)) ?? null,
+        b: profiles.get(Number(row.customer_b)) ?? null,
+      }));
       return { total: total.rows[0].n, revealed: reveal, items };
     });
   });
@@ -188,7 +204,7 @@ export function registerMatchingRoutes(app: FastifyInstance, ctx: AppContext) {
       const settings = await loadSettings(tx);
       if (!settings.model) throw new AppError(409, 'no_model', 'no matching model yet: start a batch run (POST /v1/identity/matching/runs) so the model can be fitted on your data');
       const scorer = new Scorer(settings.model);
-      const record = prepareForMatching(ctx, { id: 0, ...req.body }, settings);
+      const record = prepareForMatching(ctx, { id: 0, ...req.body }, settings.commonHashes);
       const candidates = await scoreCandidates(ctx, tx, record, scorer);
       return {
         excluded: record.excluded,

@@ -3,8 +3,7 @@
 import type { TenantTx } from '../kernel/tenant.ts';
 import type { CommonValue } from './common-values.ts';
 import { DEFAULT_THRESHOLDS, type Thresholds } from './link.ts';
-import type { MatchModel } from './model.ts';
-import type { expectedQuality } from './model.ts';
+import type { expectedQuality, MatchModel } from './model.ts';
 
 export interface MatchSettings {
   thresholds: Thresholds;

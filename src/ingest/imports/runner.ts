@@ -2,6 +2,7 @@
 // and another resumes it), streams its file, and applies it chunk by chunk from the last checkpoint.
 import type { AppContext } from '../../kernel/context.ts';
 import { withTenant } from '../../kernel/tenant.ts';
+import { Poller } from '../../kernel/poller.ts';
 import { applyChunk, type RowError } from './apply.ts';
 import { type ImportKind, mapColumns, requiredColumns } from './columns.ts';
 import { openRows, type SourceRow } from './readers.ts';
@@ -27,38 +28,21 @@ export interface RunnerOptions {
 export const DEFAULT_RUNNER: RunnerOptions = { leaseMs: 30_000, pollMs: 500, chunkRows: 2000 };
 
 export class ImportRunner {
-  private timer: NodeJS.Timeout | null = null;
-  private busy = false;
-  private stopped = false;
+  private readonly poller: Poller;
 
   constructor(
     private readonly ctx: AppContext,
     private readonly opts: RunnerOptions = DEFAULT_RUNNER,
-  ) {}
-
-  start() {
-    this.stopped = false;
-    const tick = async () => {
-      if (this.stopped) return;
-      if (!this.busy) {
-        this.busy = true;
-        try {
-          while (!this.stopped && (await this.runOnce())) {}
-        } catch (err) {
-          this.ctx.log.error({ err }, 'import runner failed');
-        } finally {
-          this.busy = false;
-        }
-      }
-      if (!this.stopped) this.timer = setTimeout(tick, this.opts.pollMs);
-    };
-    this.timer = setTimeout(tick, 0);
+  ) {
+    this.poller = new Poller(() => this.runOnce(), opts.pollMs, (err) => ctx.log.error({ err }, 'import runner failed'));
   }
 
-  async stop() {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    while (this.busy) await new Promise((r) => setTimeout(r, 20));
+  start() {
+    this.poller.start();
+  }
+
+  stop() {
+    return this.poller.stop();
   }
 
   /** Claims and finishes one import; false when there was nothing to do. */
