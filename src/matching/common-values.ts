@@ -22,6 +22,18 @@ export function limitFor(field: MatchField, total: number): number {
   return IDENTIFIER_LIMIT;
 }
 
+/**
+ * Real-time matching decides on one record at a time, before a batch run has counted the whole base, so it also
+ * asks how many *other people* (survivors, not profiles: one person's re-registrations count once) already hold
+ * the value. A household shares a phone or an address with a few others; more than that and the value says where
+ * someone shops, not who they are. Birthdays are shared by chance in proportion to the base, so their limit grows
+ * with it (three times the expected number of people born on one day).
+ */
+export function sharedLimit(field: MatchField, total: number): number {
+  if (field === 'birthDate') return Math.max(3, Math.ceil((3 * total) / (80 * 365)));
+  return 3;
+}
+
 // Whole addresses too: a store's own address typed for every walk-in is as useless as its phone number.
 export const CHECKED: MatchField[] = ['phone', 'email', 'idNumber', 'birthDate', 'address'];
 

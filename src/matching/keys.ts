@@ -3,7 +3,7 @@
 import type { TenantTx } from '../kernel/tenant.ts';
 import type { Pii } from '../kernel/crypto/pii.ts';
 import { blockingKeys, MAX_BLOCK, valueKeys } from './blocking.ts';
-import { CHECKED, limitFor } from './common-values.ts';
+import { CHECKED, limitFor, sharedLimit } from './common-values.ts';
 import type { MatchField, PreparedRecord } from './record.ts';
 
 export const keyHash = (pii: Pii, key: string) => pii.blindIndex('match-key', key);
@@ -66,8 +66,9 @@ export async function candidateIds(tx: TenantTx, pii: Pii, r: PreparedRecord, ba
        JOIN customers c ON c.workspace_id = $1 AND c.id = m.customer_id`,
     [tx.workspaceId, hashes],
   );
-  // Candidates are counted by survivor; value holders by profile, since merging the holders of a placeholder
-  // must not hide how many people typed it.
+  // Candidates are counted by survivor. Value holders are counted both ways: by profile as in a batch run (merging
+  // the holders of a placeholder must not hide how many people typed it), and by the other people (survivors) who
+  // hold it, which catches a store's default before enough walk-ins have typed it to cross the batch limit.
   const holders = new Map<string, Set<number>>();
   const profiles = new Map<string, number>();
   for (const row of rows) {
@@ -76,11 +77,18 @@ export async function candidateIds(tx: TenantTx, pii: Pii, r: PreparedRecord, ba
   }
   counted.forEach((key, i) => {
     const field = key.split(':')[1] as MatchField;
-    const n = profiles.get(hashes[blocking.length + i]) ?? 0;
+    if (r.values[field] === undefined) return;
+    const hash = hashes[blocking.length + i];
+    const n = profiles.get(hash) ?? 0;
     const limit = limitFor(field, baseSize);
-    if (n > limit && r.values[field] !== undefined) {
+    const others = [...(holders.get(hash) ?? [])].filter((root) => root !== r.id).length;
+    const shared = sharedLimit(field, baseSize);
+    if (n > limit) {
       delete r.values[field];
       r.excluded.push({ field, reason: `value held by ${n > MAX_BLOCK ? `over ${MAX_BLOCK}` : n} profiles (more than ${limit}), treated as a placeholder` });
+    } else if (others > shared) {
+      delete r.values[field];
+      r.excluded.push({ field, reason: `value already held by ${others} other people (more than ${shared}), not evidence of who this is` });
     }
   });
   const roots = new Set<number>();
