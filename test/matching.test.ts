@@ -2,27 +2,11 @@
 // progress, real-time matching of new records, the review queue, placeholder values, and undoing a merge.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import path from 'node:path';
 import { ENGINES, startPlatform, type TestPlatform, waitFor } from './helpers/platform.ts';
 import { readFebrl } from '../src/matching/febrl.ts';
 import { evaluateLinkage } from '../src/matching/evaluate.ts';
 import { withTenant } from '../src/kernel/tenant.ts';
-
-const FEBRL = path.resolve('../shared/data/identity/febrl_dataset1.csv');
-
-async function upload(t: TestPlatform, filename: string, content: string) {
-  const form = new FormData();
-  form.append('kind', 'customers');
-  form.append('options', '{}');
-  form.append('file', new Blob([content]), filename);
-  const res = await fetch(`${t.url}/v1/imports`, { method: 'POST', body: form, headers: { authorization: `Bearer ${t.ws.secretKey}` } });
-  assert.equal(res.status, 202, await res.clone().text());
-  const { id } = (await res.json()) as { id: string };
-  return waitFor(`import ${id}`, async () => {
-    const r = (await t.api('GET', `/v1/imports/${id}`)).body;
-    return r.status === 'done' || r.status === 'failed' ? r : null;
-  });
-}
+import { FEBRL_DS1, febrlMemberCsv, importCustomers } from './helpers/febrl.ts';
 
 /** The surviving profile id of each user id. */
 async function rootsOf(t: TestPlatform, userIds: string[], column: 'canonical_id' | 'id' = 'canonical_id'): Promise<Map<string, number>> {
@@ -49,18 +33,13 @@ const identify = (t: TestPlatform, userId: string, traits: Record<string, string
 for (const engine of ENGINES) {
   describe(`probabilistic matching (${engine})`, () => {
     let t: TestPlatform;
-    const febrl = readFebrl(FEBRL);
+    const febrl = readFebrl(FEBRL_DS1);
     const userIdOf = (id: number) => febrl.recIds.get(id)!;
     before(async () => (t = await startPlatform(engine)));
     after(async () => t.close());
 
     it('finds the duplicates in an imported member list with a batch run: progress, evidence, Febrl precision and recall', async () => {
-      const lines = ['user_id,name,birthday,address,city,province,postcode'];
-      for (const r of febrl.records) {
-        const address = [r.streetNumber, r.street, r.locality].filter(Boolean).join(' ');
-        lines.push([userIdOf(r.id), [r.givenName, r.surname].filter(Boolean).join(' '), r.birthDate ?? '', address, r.city ?? '', r.region ?? '', r.postcode ?? ''].join(','));
-      }
-      const imp = await upload(t, 'members.csv', lines.join('\n'));
+      const imp = await importCustomers(t, 'members.csv', febrlMemberCsv(febrl));
       assert.equal(imp.rowsOk, 1000, JSON.stringify(imp));
       await t.platform.matcher.idle();
 

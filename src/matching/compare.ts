@@ -110,5 +110,11 @@ export const MIN_AUTO_MERGE_BITS = 10;
  * likely a household or a store's defaults than one person, so such pairs go to review at most.
  */
 export function autoMergeAllowed(levels: Int8Array, weight: number): boolean {
-  return weight >= MIN_AUTO_MERGE_BITS && !(levels[0] === 0 && levels[1] === 0);
+  return autoMergeRefusal(levels, weight) === null;
+}
+
+/** Why a pair above the auto threshold still goes to a person (the review queue shows it), or null. */
+export function autoMergeRefusal(levels: Int8Array, weight: number): 'names_differ' | 'thin_evidence' | null {
+  if (levels[0] === 0 && levels[1] === 0) return 'names_differ';
+  return weight >= MIN_AUTO_MERGE_BITS ? null : 'thin_evidence';
 }

@@ -66,6 +66,7 @@ function reviewView(
     fields: reveal ? revealPii(ctx.pii, c.pii) : c.pii_masked,
     city: t.city ?? null,
     province: t.province ?? null,
+    postcode: t.postcode ?? t.zip ?? t.postal_code ?? null,
     orderCount: c.order_count,
     totalSpent: Number(c.total_spent),
     sourceChannel: c.source_channel,

@@ -18,6 +18,7 @@ import { SegmentEditorPage, SegmentsPage } from './pages/Segments.tsx';
 import { TagsPage } from './pages/Tags.tsx';
 import { LayersPage } from './pages/Layers.tsx';
 import { PredictionsPage } from './pages/Predictions.tsx';
+import { IdentityPage } from './pages/identity/IdentityPage.tsx';
 
 export interface Me {
   actor: { role: string; email: string | null; name: string | null };
@@ -49,6 +50,7 @@ function Root() {
               <Route path="/customers" element={<CustomersPage />} />
               <Route path="/customers/:id" element={<CustomerPage me={me} />} />
               <Route path="/imports" element={<ImportsPage />} />
+              <Route path="/identity" element={<IdentityPage canMerge={me.permissions.includes('identity:merge')} canEditRules={me.permissions.includes('identity:rules')} />} />
               <Route path="/settings" element={<SettingsPage />} />
               <Route path="/tags" element={<TagsPage />} />
               <Route path="/segments" element={<SegmentsPage />} />

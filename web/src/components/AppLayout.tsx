@@ -13,7 +13,7 @@ export const COMING_SOON: { key: TKey; issue: number }[] = [
 ];
 
 const GROUPS: { key: TKey; items: TKey[] }[] = [
-  { key: 'groupData', items: ['overview', 'customers', 'imports'] },
+  { key: 'groupData', items: ['overview', 'customers', 'identity', 'imports'] },
   { key: 'groupUnderstand', items: ['tags', 'segments', 'layers', 'predictions', 'analytics'] },
   { key: 'groupReach', items: ['journeys', 'broadcasts', 'channels', 'content', 'assistant'] },
   { key: 'groupOps', items: ['community', 'loyalty', 'risk'] },
