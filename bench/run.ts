@@ -8,6 +8,7 @@ import { benchModels } from './models.ts';
 import { benchChurn } from './churn.ts';
 import { benchRecommend } from './recommend.ts';
 import { benchMatching } from './matching.ts';
+import { benchMatchingLookup } from './matching-lookup.ts';
 import type { Engine } from '../test/helpers/platform.ts';
 
 const engines: Engine[] = process.env.TEST_DATABASE_URL ? ['pglite', 'postgres'] : ['pglite'];
@@ -31,3 +32,4 @@ if (want('models')) await benchModels(num(process.env.BENCH_MODEL_CUSTOMERS, 1_0
 if (want('churn')) await benchChurn();
 if (want('recommend')) await benchRecommend();
 if (want('matching')) await benchMatching(num(process.env.BENCH_MATCH_RECORDS, 1_000_000));
+if (want('matching-lookup')) await benchMatchingLookup({ records: num(process.env.BENCH_LOOKUP_PROFILES, 1_000_000), samples: 1000 });

@@ -41,6 +41,9 @@ import { ModelScheduler } from './models/scheduler.ts';
 import { registerMatchingRoutes } from './matching/routes.ts';
 import { RealtimeMatcher } from './matching/realtime.ts';
 import { MatchRunner } from './matching/batch.ts';
+import { registerLoyaltyRoutes } from './loyalty/routes.ts';
+import { loyaltyOrderHook } from './loyalty/service.ts';
+import { PointsSweeper } from './loyalty/sweeper.ts';
 
 export interface Platform {
   app: FastifyInstance;
@@ -50,6 +53,7 @@ export interface Platform {
   models: ModelScheduler;
   matcher: RealtimeMatcher;
   matchRunner: MatchRunner;
+  sweeper: PointsSweeper;
   close(): Promise<void>;
 }
 
@@ -68,7 +72,7 @@ export async function openContext(config: Config, opts: PlatformOptions = {}): P
   const ran = await migrate(db);
   if (ran.length) log.info({ migrations: ran }, 'migrations applied');
   const pii = new Pii(opts.keyRing ?? loadKeyRing({ piiKey: config.piiKey, piiKeyFile: config.piiKeyFile }));
-  return { config, db, pii, rules: new RulesCache(), clock: opts.clock ?? systemClock, log, metrics: new Metrics(), changes: new ChangeFeed() };
+  return { config, db, pii, rules: new RulesCache(), clock: opts.clock ?? systemClock, log, metrics: new Metrics(), changes: new ChangeFeed(), orderHooks: [] };
 }
 
 export async function createPlatform(config: Config, opts: PlatformOptions = {}): Promise<Platform> {
@@ -139,6 +143,8 @@ export async function createPlatform(config: Config, opts: PlatformOptions = {})
   registerCustomerRoutes(app, ctx);
   registerIdentityRoutes(app, ctx);
   registerMatchingRoutes(app, ctx);
+  ctx.orderHooks.push(loyaltyOrderHook(ctx));
+  registerLoyaltyRoutes(app, ctx);
   registerOverviewRoutes(app, ctx);
   const engine = new UnderstandingEngine(ctx);
   engine.start();
@@ -161,6 +167,8 @@ export async function createPlatform(config: Config, opts: PlatformOptions = {})
   matcher.start();
   const matchRunner = new MatchRunner(ctx);
   if (opts.runImports !== false) matchRunner.start();
+  const sweeper = new PointsSweeper(ctx);
+  if (opts.runImports !== false) sweeper.start();
   return {
     app,
     ctx,
@@ -169,7 +177,9 @@ export async function createPlatform(config: Config, opts: PlatformOptions = {})
     models,
     matcher,
     matchRunner,
+    sweeper,
     async close() {
+      await sweeper.stop();
       await matchRunner.stop();
       await matcher.stop();
       await models.stop();

@@ -11,7 +11,9 @@ export type Permission =
   | 'imports:write'
   | 'keys:manage'
   | 'members:manage'
-  | 'audit:read';
+  | 'audit:read'
+  | 'loyalty:manage'
+  | 'loyalty:operate';
 
 const GRANTS: Record<Permission, Role[]> = {
   'customers:read': ['owner', 'admin', 'analyst', 'operator', 'staff'],
@@ -23,6 +25,8 @@ const GRANTS: Record<Permission, Role[]> = {
   'keys:manage': ['owner', 'admin'],
   'members:manage': ['owner'],
   'audit:read': ['owner', 'admin'],
+  'loyalty:manage': ['owner', 'admin'],
+  'loyalty:operate': ['owner', 'admin', 'operator', 'staff'],
 };
 
 export const can = (role: Role, permission: Permission) => GRANTS[permission].includes(role);

@@ -43,7 +43,7 @@ export async function loadDemo(ctx: AppContext, opts: DemoOptions) {
     const refunds = batch.flatMap((c) => c.refunds);
     await withTenant(ctx.db, workspaceId, async (tx) => {
       if (orders.length) await recordOrders(ctx, tx, orders);
-      for (const r of refunds) await recordRefund(tx, r.orderId, { ...r.refund, items: [] }, new Date(anchor));
+      for (const r of refunds) await recordRefund(ctx, tx, r.orderId, { ...r.refund, items: [] }, new Date(anchor));
     });
     counts.messages += messages.length;
     counts.orders += orders.length;

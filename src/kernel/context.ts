@@ -7,6 +7,7 @@ import type { Clock } from './clock.ts';
 import type { Metrics } from './metrics.ts';
 import type { RulesCache } from '../identity/rules-cache.ts';
 import type { ChangeFeed } from './changes.ts';
+import type { OrderHook } from '../ingest/orders/hooks.ts';
 
 export interface AppContext {
   config: Config;
@@ -17,4 +18,6 @@ export interface AppContext {
   log: Logger;
   metrics: Metrics;
   changes: ChangeFeed;
+  /** Run inside the transaction that stores orders and refunds (loyalty registers one). */
+  orderHooks: OrderHook[];
 }

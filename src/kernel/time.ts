@@ -65,3 +65,16 @@ function epoch(n: number): Date | null {
   const d = new Date(ms);
   return Number.isNaN(d.getTime()) ? null : d;
 }
+
+/** The calendar date of an instant in a zone, with its ISO weekday (1 = Monday ... 7 = Sunday). */
+export function localDate(at: Date, timeZone: string): { year: number; month: number; day: number; weekday: number } {
+  const local = new Date(at.getTime() + offsetMs(at.getTime(), timeZone));
+  const weekday = local.getUTCDay() === 0 ? 7 : local.getUTCDay();
+  return { year: local.getUTCFullYear(), month: local.getUTCMonth() + 1, day: local.getUTCDate(), weekday };
+}
+
+/** Midnight at the start of the instant's calendar day in a zone, and the next midnight. */
+export function localDayBounds(at: Date, timeZone: string): { start: Date; end: Date } {
+  const { year, month, day } = localDate(at, timeZone);
+  return { start: wallTimeToUtc(year, month, day, 0, 0, 0, timeZone), end: wallTimeToUtc(year, month, day + 1, 0, 0, 0, timeZone) };
+}

@@ -104,6 +104,8 @@ export async function recordOrders(ctx: AppContext, tx: TenantTx, orders: OrderI
     const others = raced.length ? await tx.query(`SELECT ${ORDER_COLUMNS} FROM orders WHERE workspace_id = $1 AND order_id = ANY($2)`, [ws, raced]) : { rows: [] };
     for (const r of others.rows) inserted.set(r.order_id, { ...view(r), duplicate: true });
     for (const f of fresh) f.order = inserted.get(f.input.order_id);
+    const stored = fresh.map((f) => f.order).filter((o): o is StoredOrder => !!o && !o.duplicate);
+    for (const hook of ctx.orderHooks) await hook.ordersRecorded(tx, stored);
     await touchBuyers(tx, [...new Set(customerIds)], fresh.filter((f) => customerOf.has(f)).map((f) => ({ id: customerOf.get(f)!, at: new Date(f.input.placed_at), channel: f.input.channel })));
   }
   for (const r of repeats) r.answer.order = r.of.order && { ...r.of.order, duplicate: true };
@@ -129,7 +131,7 @@ export async function getOrder(tx: TenantTx, orderId: string): Promise<StoredOrd
   return view(rows[0]);
 }
 
-export async function recordRefund(tx: TenantTx, orderId: string, input: RefundInput, now: Date): Promise<{ order: StoredOrder; duplicate: boolean }> {
+export async function recordRefund(ctx: AppContext, tx: TenantTx, orderId: string, input: RefundInput, now = ctx.clock.now()): Promise<{ order: StoredOrder; duplicate: boolean }> {
   const ws = tx.workspaceId;
   const { rows } = await tx.query<{ id: number; amount: number; refunded_amount: number; customer_id: number | null }>(
     `SELECT id, amount, refunded_amount, customer_id FROM orders WHERE workspace_id = $1 AND order_id = $2 FOR UPDATE`,
@@ -158,5 +160,7 @@ export async function recordRefund(tx: TenantTx, orderId: string, input: RefundI
     const root = await tx.query<{ canonical_id: number }>(`SELECT canonical_id FROM customers WHERE workspace_id = $1 AND id = $2`, [ws, order.customer_id]);
     await recomputeStats(tx, [root.rows[0].canonical_id]);
   }
-  return { order: await getOrder(tx, orderId), duplicate: false };
+  const after = await getOrder(tx, orderId);
+  for (const hook of ctx.orderHooks) await hook.refundRecorded(tx, after, { refund_id: input.refund_id, amount: input.amount });
+  return { order: after, duplicate: false };
 }

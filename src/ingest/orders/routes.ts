@@ -63,7 +63,7 @@ export function registerOrderRoutes(app: FastifyInstance, ctx: AppContext) {
       response: { 200: z.object({ order: orderViewSchema, duplicate: z.boolean() }) },
     },
   }, async (req) => {
-    const result = await withTenant(ctx.db, actorOf(req).workspaceId, (tx) => recordRefund(tx, req.params.orderId, req.body, ctx.clock.now()));
+    const result = await withTenant(ctx.db, actorOf(req).workspaceId, (tx) => recordRefund(ctx, tx, req.params.orderId, req.body));
     if (result.order.customer_id !== null) ctx.changes.customersChanged(actorOf(req).workspaceId, [result.order.customer_id]);
     return result;
   });

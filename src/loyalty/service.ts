@@ -1,0 +1,113 @@
+// Loyalty operations as the rest of the platform calls them: orders earn (inside the order's transaction, so an
+// acknowledged order never misses its points and a replayed one never earns twice), refunds take points back in
+// proportion, actions earn within their limits. Each posts ledger entries and their timeline events.
+import type { AppContext } from '../kernel/context.ts';
+import type { TenantTx } from '../kernel/tenant.ts';
+import { AppError, badRequest } from '../kernel/errors.ts';
+import { localDayBounds } from '../kernel/time.ts';
+import type { StoredOrder } from '../ingest/orders/orders.ts';
+import type { OrderHook } from '../ingest/orders/hooks.ts';
+import { expiryFor, quoteOrder } from './earn.ts';
+import { earn, type Entry, memberRoot, reverse } from './ledger.ts';
+import { loadProgram, type Program } from './program.ts';
+import { emitEntries } from './events.ts';
+
+/** The member's birth month (1-12) from their sealed birthday, or null. */
+async function birthMonth(ctx: AppContext, tx: TenantTx, root: number): Promise<number | null> {
+  const { rows } = await tx.query<{ b: string | null }>(`SELECT pii->>'birthday' AS b FROM customers WHERE workspace_id = $1 AND id = $2`, [tx.workspaceId, root]);
+  if (!rows[0]?.b) return null;
+  const m = /^\d{4}-?(\d{2})/.exec(ctx.pii.decrypt(rows[0].b));
+  return m ? Number(m[1]) : null;
+}
+
+const earning = (p: Program & { configured: boolean }) => p.configured && p.enabled;
+
+export function loyaltyOrderHook(ctx: AppContext): OrderHook {
+  return {
+    async ordersRecorded(tx, orders) {
+      const program = await loadProgram(tx);
+      if (!earning(program)) return;
+      const now = ctx.clock.now();
+      const entries: Entry[] = [];
+      for (const order of orders) {
+        if (order.kind !== 'sale' || order.customer_id === null) continue;
+        // History imported from before the programme started does not earn.
+        if (program.startsAt && new Date(order.placed_at) < new Date(program.startsAt)) continue;
+        entries.push(await earnForOrder(ctx, tx, program, order, now));
+      }
+      await emitEntries(tx, entries);
+    },
+    async refundRecorded(tx, order, refund) {
+      const program = await loadProgram(tx);
+      if (order.customer_id === null) return;
+      const entry = await reverseForRefund(tx, program, order, refund, ctx.clock.now());
+      if (entry) await emitEntries(tx, [entry]);
+    },
+  };
+}
+
+async function earnForOrder(ctx: AppContext, tx: TenantTx, program: Program, order: StoredOrder, now: Date) {
+  const root = await memberRoot(tx, order.customer_id!);
+  const quote = quoteOrder(program, order, await birthMonth(ctx, tx, root));
+  return earn(tx, program, root, quote.points, {
+    sourceType: 'order', sourceId: order.order_id, key: `order:${order.order_id}`, expiresAt: expiryFor(program, now),
+    detail: { amount: order.amount, base: quote.base, multiplier: quote.multiplier, applied: quote.applied },
+  }, now);
+}
+
+/**
+ * A refund takes back the share of the order's points that its money was: cumulative, so partial refunds that add
+ * up to the whole order take back exactly what was earned, whatever the rounding of each.
+ */
+export async function reverseForRefund(tx: TenantTx, program: Program, order: StoredOrder, refund: { refund_id: string }, now: Date): Promise<Entry | null> {
+  const { rows } = await tx.query<{ id: string; points: string; customer_id: string; lot: string | null }>(
+    `SELECT e.id, e.points, e.customer_id, (SELECT l.id FROM points_lots l WHERE l.workspace_id = e.workspace_id AND l.entry_id = e.id) AS lot
+       FROM points_entries e WHERE e.workspace_id = $1 AND e.idempotency_key = $2`,
+    [tx.workspaceId, `order:${order.order_id}`],
+  );
+  const earned = rows[0];
+  if (!earned || Number(earned.points) === 0) return null;
+  const prior = await tx.query<{ n: string | null }>(
+    `SELECT sum((detail->>'target')::bigint) AS n FROM points_entries WHERE workspace_id = $1 AND source_type = 'refund' AND detail->>'order' = $2`,
+    [tx.workspaceId, order.order_id],
+  );
+  const target = Math.floor((Number(earned.points) * order.refunded_amount) / order.amount) - Number(prior.rows[0].n ?? 0);
+  if (target <= 0) return null;
+  // The points follow the member through merges: reverse on the account that holds them now.
+  const root = await memberRoot(tx, Number(earned.customer_id));
+  return reverse(tx, program, root, target, {
+    sourceType: 'refund', sourceId: refund.refund_id, key: `refund:${refund.refund_id}`, lot: earned.lot ? Number(earned.lot) : undefined,
+    detail: { order: order.order_id, target, refunded: order.refunded_amount, amount: order.amount },
+  }, now);
+}
+
+/** An action (sign-in, review ...) earns its points, within its per-day and total limits. Idempotent by action id. */
+export async function earnAction(ctx: AppContext, tx: TenantTx, customerId: number, action: string, actionId: string): Promise<Entry> {
+  const program = await loadProgram(tx);
+  if (!earning(program)) throw new AppError(409, 'no_programme', 'the points programme is not set up or is paused: PUT /v1/loyalty/program first');
+  const rule = program.actions[action];
+  if (!rule) throw badRequest('action', `unknown action "${action}"; the programme defines: ${Object.keys(program.actions).join(', ')}`);
+  const root = await memberRoot(tx, customerId);
+  const now = ctx.clock.now();
+  const key = `action:${action}:${actionId}`;
+  // The limits are counted under the account lock that earn() takes; take it first so two sign-ins cannot both pass.
+  await tx.query(`INSERT INTO points_accounts (workspace_id, customer_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [tx.workspaceId, root]);
+  await tx.query(`SELECT 1 FROM points_accounts WHERE workspace_id = $1 AND customer_id = $2 FOR UPDATE`, [tx.workspaceId, root]);
+  const prior = await tx.query(`SELECT 1 FROM points_entries WHERE workspace_id = $1 AND idempotency_key = $2`, [tx.workspaceId, key]);
+  if (!prior.rows[0]) {
+    const { start, end } = localDayBounds(now, program.timezone);
+    const { rows } = await tx.query<{ today: number; total: number }>(
+      `SELECT count(*) FILTER (WHERE created_at >= $4 AND created_at < $5)::int AS today, count(*)::int AS total
+         FROM points_entries WHERE workspace_id = $1 AND customer_id = $2 AND source_type = 'action' AND detail->>'action' = $3`,
+      [tx.workspaceId, root, action, start, end],
+    );
+    if (rule.perDay > 0 && rows[0].today >= rule.perDay) throw new AppError(409, 'limit_reached', `action: ${action} earns at most ${rule.perDay} time(s) a day; try again tomorrow`, [{ field: 'action', message: 'daily limit reached' }]);
+    if (rule.total > 0 && rows[0].total >= rule.total) throw new AppError(409, 'limit_reached', `action: ${action} earns at most ${rule.total} time(s) in all`, [{ field: 'action', message: 'limit reached' }]);
+  }
+  // Multipliers are for spend; an action earns its stated points.
+  const entry = await earn(tx, program, root, rule.points, {
+    sourceType: 'action', sourceId: actionId, key, expiresAt: expiryFor(program, now), detail: { action },
+  }, now);
+  await emitEntries(tx, [entry]);
+  return entry;
+}
