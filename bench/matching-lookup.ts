@@ -23,7 +23,8 @@ export async function benchMatchingLookup(opts: { records: number; samples: numb
   const today = ctx.clock.now();
   try {
     const vocab = readFebrl(path.resolve('../shared/data/identity/febrl_dataset2.csv')).records;
-    const base = syntheticBase(records, vocab, 11).records;
+    const synthetic = syntheticBase(records, vocab, 11);
+    const base = synthetic.records;
     const load = performance.now();
     await ctx.db.query(`SELECT setval('customer_seq_${ws}', $1)`, [records]);
     for (let i = 0; i < base.length; i += CHUNK) {
@@ -61,13 +62,15 @@ export async function benchMatchingLookup(opts: { records: number; samples: numb
       latencies.push(performance.now() - s);
       if (res.status !== 200) throw new Error(`lookup: ${res.status} ${JSON.stringify(res.body)}`);
       candidates.push(res.body.candidates.length);
-      if (res.body.candidates[0]?.customerId === person.id) found++;
+      // The best candidate is this person: the profile itself or its duplicate (a fifth of the people have two).
+      const best = res.body.candidates[0]?.customerId;
+      if (best !== undefined && synthetic.truth.get(best) === synthetic.truth.get(person.id)) found++;
     }
     const sorted = latencies.sort((a, b) => a - b);
     report('matching-lookup', [{
       engine, profiles: records, samples: opts.samples, 'p50 ms': percentile(sorted, 50), 'p99 ms': percentile(sorted, 99), 'max ms': sorted[sorted.length - 1],
       mean_candidates: candidates.reduce((a, b) => a + b, 0) / candidates.length, found_at_1: (found / opts.samples).toFixed(4),
-    }], { loadSeconds: seconds(loadMs), note: 'HTTP POST /v1/identity/matching/lookup with a surname typo, one client; found_at_1 = the original profile is the best candidate' });
+    }], { loadSeconds: seconds(loadMs), note: 'HTTP POST /v1/identity/matching/lookup with a surname typo, one client; found_at_1 = the best candidate is the same person (the profile or its known duplicate)' });
   } finally {
     await t.close();
   }
