@@ -2,32 +2,23 @@
 // of the thresholds, thresholds saved (and refused with a reason), and a grey-zone pair decided side by side.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { launchBrowser } from './helpers/browser.ts';
+import { screenshot, signedInPage } from './helpers/browser.ts';
 import { FEBRL_DS1, febrlMemberCsv, importCustomers } from './helpers/febrl.ts';
-import { loginCookie, startPlatform, type TestPlatform, waitFor } from './helpers/platform.ts';
+import { startPlatform, type TestPlatform, waitFor } from './helpers/platform.ts';
 import { readFebrl } from '../src/matching/febrl.ts';
 
 describe('identity matching in the console', () => {
   let t: TestPlatform;
   let browser: Browser;
   let page: Page;
-  const shots = path.join(os.tmpdir(), 'siyu-shots');
 
   before(async () => {
     t = await startPlatform('pglite');
     const imp = await importCustomers(t, 'members.csv', febrlMemberCsv(readFebrl(FEBRL_DS1)));
     assert.equal(imp.rowsOk, 1000);
     await t.platform.matcher.idle();
-    browser = await launchBrowser();
-    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
-    const [name, value] = (await loginCookie(t)).split('=');
-    await context.addCookies([{ name, value, url: t.url }]);
-    page = await context.newPage();
-    fs.mkdirSync(shots, { recursive: true });
+    ({ browser, page } = await signedInPage(t));
   });
   after(async () => {
     await browser?.close();
@@ -56,7 +47,7 @@ describe('identity matching in the console', () => {
     const namesDiffer = pending.filter((i: any) => ['given', 'surname'].every((f) => i.evidence.fields.find((e: any) => e.field === f)?.label === 'different'));
     assert.ok(namesDiffer.length > 0 && namesDiffer.every((i: any) => i.reason === 'names_differ'), JSON.stringify(pending.map((i: any) => i.reason)));
     assert.equal(await page.getByTestId('review-reason').filter({ hasText: '姓名完全不同' }).count(), namesDiffer.length);
-    await page.screenshot({ path: path.join(shots, 'identity.png'), fullPage: true });
+    await page.screenshot({ path: screenshot('identity.png'), fullPage: true });
   });
 
   it('refuses thresholds that contradict each other, saves good ones, and decides a grey-zone pair side by side', async () => {
@@ -89,7 +80,7 @@ describe('identity matching in the console', () => {
     // Both records in the clear for the owner, and the evidence that speaks against: the birth dates differ.
     assert.match(await item.getByTestId('side-by-side').innerText(), /quentin zabriskie[\s\S]*quentin zabriskie/);
     assert.match(await item.getByTestId('evidence').innerText(), /生日[\s\S]*-\d/);
-    await page.screenshot({ path: path.join(shots, 'identity-review.png'), fullPage: true });
+    await page.screenshot({ path: screenshot('identity-review.png'), fullPage: true });
     await item.getByTestId('review-reject').click();
     await page.getByText('不会再被推荐或合并').waitFor();
     const rejected = (await t.api('GET', '/v1/identity/matching/reviews?status=rejected')).body.items;

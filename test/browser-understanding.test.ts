@@ -1,29 +1,20 @@
 // Tags, segments and layers in a real browser, on a small demo brand.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { launchBrowser } from './helpers/browser.ts';
-import { loginCookie, startPlatform, type TestPlatform } from './helpers/platform.ts';
+import { screenshot, signedInPage } from './helpers/browser.ts';
+import { startPlatform, type TestPlatform } from './helpers/platform.ts';
 import { loadDemo } from '../src/demo/load.ts';
 
 describe('segments, tags and layers in the console', () => {
   let t: TestPlatform;
   let browser: Browser;
   let page: Page;
-  const shots = path.join(os.tmpdir(), 'siyu-shots');
 
   before(async () => {
     t = await startPlatform('pglite');
     await loadDemo(t.platform.ctx, { customers: 300, seed: 5, workspaceId: t.ws.id });
-    browser = await launchBrowser();
-    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
-    const [name, value] = (await loginCookie(t)).split('=');
-    await context.addCookies([{ name, value, url: t.url }]);
-    page = await context.newPage();
-    fs.mkdirSync(shots, { recursive: true });
+    ({ browser, page } = await signedInPage(t));
   });
   after(async () => {
     await browser?.close();
@@ -49,7 +40,7 @@ describe('segments, tags and layers in the console', () => {
     await page.getByTestId('segment-history').waitFor();
     const seg = (await t.api('GET', '/v1/segments/loyal')).body;
     assert.equal(seg.size, repeaters);
-    await page.screenshot({ path: path.join(shots, 'segment.png') });
+    await page.screenshot({ path: screenshot('segment.png') });
   });
 
   it('computes RFM in the layers page and shows the eight cells; the tag library lists them', async () => {
@@ -57,7 +48,7 @@ describe('segments, tags and layers in the console', () => {
     await page.getByTestId('compute-rfm').click();
     await page.getByTestId('rfm-chart').waitFor();
     await page.getByText('重要价值').first().waitFor();
-    await page.screenshot({ path: path.join(shots, 'layers.png') });
+    await page.screenshot({ path: screenshot('layers.png') });
     await page.goto(`${t.url}/tags`);
     await page.getByText('行为特征').first().click();
     await page.getByText('重要价值').first().waitFor();
@@ -75,6 +66,6 @@ describe('segments, tags and layers in the console', () => {
     await page.goto(`${t.url}/customers/${c.id}`);
     await page.getByTestId('customer-tags').waitFor();
     assert.match(await page.getByTestId('customer-tags').innerText(), /P\(alive\)/);
-    await page.screenshot({ path: path.join(shots, 'predictions-360.png'), fullPage: true });
+    await page.screenshot({ path: screenshot('predictions-360.png'), fullPage: true });
   });
 });

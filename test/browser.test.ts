@@ -6,20 +6,18 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { startPlatform, type TestPlatform } from './helpers/platform.ts';
-import { launchBrowser } from './helpers/browser.ts';
+import { launchBrowser, screenshot } from './helpers/browser.ts';
 
 describe('console in a browser', () => {
   let t: TestPlatform;
   let browser: Browser;
   let page: Page;
-  const shots = path.join(os.tmpdir(), 'siyu-shots');
 
   before(async () => {
     assert.ok(fs.existsSync('web/dist/index.html'), 'build the console first: npm run build:web');
     t = await startPlatform('pglite');
     browser = await launchBrowser();
     page = await browser.newPage({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN' });
-    fs.mkdirSync(shots, { recursive: true });
   });
   after(async () => {
     await browser?.close();
@@ -55,20 +53,20 @@ describe('console in a browser', () => {
     const report = page.getByTestId('error-report');
     await report.waitFor();
     assert.match(await report.innerText(), /^1/);
-    await page.screenshot({ path: path.join(shots, 'imports.png') });
+    await page.screenshot({ path: screenshot('imports.png') });
   });
 
   it('finds the customer and opens the 360 page with the order on the timeline', async () => {
     await page.getByText('客户', { exact: true }).first().click();
     await page.getByTestId('customer-search').locator('input').fill('13512345678');
     await page.getByTestId('customer-search').locator('input').press('Enter');
-    await page.screenshot({ path: path.join(shots, 'customers.png') });
+    await page.screenshot({ path: screenshot('customers.png') });
     await page.getByText('135****5678').click();
     await page.getByTestId('customer-360').waitFor();
     await page.getByText('W-1').first().waitFor();
     assert.ok(await page.getByText('¥699.00').first().isVisible());
     await page.getByTestId('reveal').click();
     await page.getByText('13512345678').first().waitFor();
-    await page.screenshot({ path: path.join(shots, 'customer360.png'), fullPage: true });
+    await page.screenshot({ path: screenshot('customer360.png'), fullPage: true });
   });
 });

@@ -19,7 +19,7 @@ interface OrderLike {
 }
 
 /** Multipliers in force at a moment for a member: weekday, birthday month and campaigns, multiplied and capped. */
-export function multiplierAt(program: Program, at: Date, birthMonth: number | null): { multiplier: number; applied: string[] } {
+function multiplierAt(program: Program, at: Date, birthMonth: number | null): { multiplier: number; applied: string[] } {
   const applied: string[] = [];
   let m = 1;
   const { weekday, month } = localDate(at, program.timezone);

@@ -98,7 +98,7 @@ async function insertEntry(tx: TenantTx, customerId: number, kind: Entry['kind']
   return entryView(rows[0]);
 }
 
-const entryView = (r: any): Entry => ({ ...r, id: Number(r.id), customer_id: Number(r.customer_id), points: Number(r.points) });
+export const entryView = (r: any): Entry => ({ ...r, id: Number(r.id), customer_id: Number(r.customer_id), points: Number(r.points) });
 
 /** The entry already stored under this key, if any: the caller answers with it instead of acting again. */
 export async function replayed(tx: TenantTx, key: string, root?: number): Promise<Entry | null> {
@@ -111,6 +111,14 @@ export async function replayed(tx: TenantTx, key: string, root?: number): Promis
     throw new AppError(409, 'conflict', `${key.slice(field.length + 1)} was already used for another member`, [{ field: 'reference', message: 'already used for another member' }]);
   }
   return { ...entry, duplicate: true };
+}
+
+/** The lot a crediting entry creates; `remaining` is less than its points when part of them repaid a debt. */
+async function insertLot(tx: TenantTx, entry: Entry, remaining: number, expiresAt: Date | null) {
+  await tx.query(
+    `INSERT INTO points_lots (workspace_id, customer_id, entry_id, points, remaining, earned_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+    [tx.workspaceId, entry.customer_id, entry.id, entry.points, remaining, entry.created_at, expiresAt],
+  );
 }
 
 /** Takes up to `points` from the member's live lots, soonest-expiring first. */
@@ -172,12 +180,7 @@ export async function earn(
   const repay = Math.min(account.debt, granted);
   if (repay > 0) detail.debtRepaid = repay;
   const entry = await insertEntry(tx, root, 'earn', granted, { ...s, detail }, now);
-  if (granted > 0) {
-    await tx.query(
-      `INSERT INTO points_lots (workspace_id, customer_id, entry_id, points, remaining, earned_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-      [tx.workspaceId, root, entry.id, granted, granted - repay, now, s.expiresAt],
-    );
-  }
+  if (granted > 0) await insertLot(tx, entry, granted - repay, s.expiresAt);
   account = await setAccount(tx, { ...account, balance: account.balance + granted, debt: account.debt - repay, earned_total: account.earned_total + granted }, now);
   return { ...entry, balance: account.balance };
 }
@@ -205,6 +208,8 @@ export interface Hold {
   reference: string;
   expires_at: Date;
   duplicate?: boolean;
+  /** The ledger entry settling it (capture or release), when this call settled it. */
+  entry?: Entry;
 }
 
 const holdView = (r: any): Hold => ({ id: Number(r.id), customer_id: Number(r.customer_id), points: Number(r.points), status: r.status, reference: r.reference, expires_at: r.expires_at });
@@ -242,8 +247,9 @@ export async function settleHold(tx: TenantTx, holdId: number, action: 'capture'
   if (h.status !== 'held') throw new AppError(409, 'hold_settled', `hold ${holdId} is already ${h.status}`);
   const points = Number(h.points);
   await tx.query(`UPDATE points_holds SET status = $3, settled_at = $4 WHERE workspace_id = $1 AND id = $2`, [tx.workspaceId, holdId, done, now]);
+  let entry: Entry;
   if (action === 'capture') {
-    await insertEntry(tx, account.customer_id, 'redeem', 0, { sourceType: 'hold', sourceId: String(holdId), key: `capture:${holdId}`, actor, detail: { captured: points, reference: h.reference } }, now);
+    entry = await insertEntry(tx, account.customer_id, 'redeem', 0, { sourceType: 'hold', sourceId: String(holdId), key: `capture:${holdId}`, actor, detail: { captured: points, reference: h.reference } }, now);
     account = await setAccount(tx, { ...account, held: account.held - points, spent_total: account.spent_total + points }, now);
   } else {
     // Points go back to the lots they came from; a lot that expired meanwhile is swept by the next expiry pass.
@@ -252,10 +258,10 @@ export async function settleHold(tx: TenantTx, holdId: number, action: 'capture'
       `UPDATE points_lots l SET remaining = l.remaining + u.n, customer_id = $4 FROM unnest($2::bigint[], $3::bigint[]) AS u(id, n) WHERE l.workspace_id = $1 AND l.id = u.id`,
       [tx.workspaceId, lots.map((l) => l.lot), lots.map((l) => l.points), account.customer_id],
     );
-    await insertEntry(tx, account.customer_id, 'release', points, { sourceType: 'hold', sourceId: String(holdId), key: `release:${holdId}`, actor, detail: { reference: h.reference } }, now);
+    entry = await insertEntry(tx, account.customer_id, 'release', points, { sourceType: 'hold', sourceId: String(holdId), key: `release:${holdId}`, actor, detail: { reference: h.reference } }, now);
     account = await setAccount(tx, { ...account, balance: account.balance + points, held: account.held - points }, now);
   }
-  return { ...holdView(h), status: done };
+  return { ...holdView(h), status: done, entry: { ...entry, balance: account.balance } };
 }
 
 /**
@@ -286,10 +292,7 @@ export async function adjust(tx: TenantTx, root: number, points: number, s: Sour
   const entry = await insertEntry(tx, root, 'adjust', points, { ...s, detail: { ...s.detail, lots } }, now);
   if (points > 0) {
     const repay = Math.min(account.debt, points);
-    await tx.query(
-      `INSERT INTO points_lots (workspace_id, customer_id, entry_id, points, remaining, earned_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-      [tx.workspaceId, root, entry.id, points, points - repay, now, s.expiresAt],
-    );
+    await insertLot(tx, entry, points - repay, s.expiresAt);
     account = { ...account, debt: account.debt - repay };
   }
   account = await setAccount(tx, { ...account, balance: account.balance + points }, now);
@@ -301,11 +304,7 @@ export async function expireMember(tx: TenantTx, root: number, now: Date): Promi
   let account = await lockAccount(tx, root, now);
   const entries: Entry[] = [];
   const stale = await tx.query(`SELECT id FROM points_holds WHERE workspace_id = $1 AND customer_id = $2 AND status = 'held' AND expires_at <= $3`, [tx.workspaceId, root, now]);
-  for (const h of stale.rows) {
-    await settleHold(tx, Number(h.id), 'release', now, 'system:hold-timeout');
-    const e = await replayed(tx, `release:${h.id}`);
-    if (e) entries.push({ ...e, duplicate: false });
-  }
+  for (const h of stale.rows) entries.push((await settleHold(tx, Number(h.id), 'release', now, 'system:hold-timeout')).entry!);
   if (stale.rows.length) account = await lockAccount(tx, root, now);
   const { rows } = await tx.query<{ id: string; remaining: string; expires_at: Date }>(
     `SELECT id, remaining, expires_at FROM points_lots WHERE workspace_id = $1 AND customer_id = $2 AND remaining > 0 AND expires_at <= $3 FOR UPDATE`,

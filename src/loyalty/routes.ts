@@ -1,11 +1,11 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../kernel/context.ts';
 import { withTenant } from '../kernel/tenant.ts';
 import { requirePermission } from '../http/auth.ts';
 import { audit } from '../access/audit.ts';
-import { adjust, getAccount, hold, memberRoot, redeem, settleHold } from './ledger.ts';
+import { adjust, entryView, getAccount, hold, memberRoot, redeem, settleHold } from './ledger.ts';
 import { loadProgram, programSchema, saveProgram } from './program.ts';
 import { earnAction } from './service.ts';
 import { expiryFor } from './earn.ts';
@@ -14,6 +14,9 @@ import { emitEntries } from './events.ts';
 const member = z.object({ customerId: z.coerce.number().int().positive() });
 const points = z.number().int('must be whole points').positive('must be above 0').max(100_000_000);
 const reference = z.string().min(1).max(200);
+
+/** 201 for what this request created, 200 for a replay answered with what the first one created. */
+const answer = (reply: FastifyReply, result: { duplicate?: boolean }) => reply.code(result.duplicate ? 200 : 201).send(result);
 
 export function registerLoyaltyRoutes(app: FastifyInstance, ctx: AppContext) {
   const r = app.withTypeProvider<ZodTypeProvider>();
@@ -66,7 +69,7 @@ export function registerLoyaltyRoutes(app: FastifyInstance, ctx: AppContext) {
         customerId: root, ...account,
         lots: lots.rows.map((l: any) => ({ id: Number(l.id), points: Number(l.points), remaining: Number(l.remaining), earnedAt: l.earned_at, expiresAt: l.expires_at })),
         openHolds: holds.rows.map((h: any) => ({ id: Number(h.id), points: Number(h.points), reference: h.reference, expiresAt: h.expires_at })),
-        entries: entries.rows.map((e: any) => ({ ...e, id: Number(e.id), customer_id: Number(e.customer_id), points: Number(e.points) })),
+        entries: entries.rows.map(entryView),
       };
     });
   });
@@ -80,7 +83,7 @@ export function registerLoyaltyRoutes(app: FastifyInstance, ctx: AppContext) {
   }, async (req, reply) => {
     const actor = requirePermission(req, 'loyalty:operate');
     const entry = await withTenant(ctx.db, actor.workspaceId, (tx) => earnAction(ctx, tx, req.params.customerId, req.body.action, req.body.action_id));
-    return reply.code(entry.duplicate ? 200 : 201).send(entry);
+    return answer(reply, entry);
   });
 
   r.post('/v1/loyalty/members/:customerId/redemptions', {
@@ -97,7 +100,7 @@ export function registerLoyaltyRoutes(app: FastifyInstance, ctx: AppContext) {
       await emitEntries(tx, [e]);
       return e;
     });
-    return reply.code(entry.duplicate ? 200 : 201).send(entry);
+    return answer(reply, entry);
   });
 
   r.post('/v1/loyalty/members/:customerId/adjustments', {
@@ -122,7 +125,7 @@ export function registerLoyaltyRoutes(app: FastifyInstance, ctx: AppContext) {
       await emitEntries(tx, [e]);
       return e;
     });
-    return reply.code(entry.duplicate ? 200 : 201).send(entry);
+    return answer(reply, entry);
   });
 
   r.post('/v1/loyalty/members/:customerId/holds', {
@@ -138,7 +141,7 @@ export function registerLoyaltyRoutes(app: FastifyInstance, ctx: AppContext) {
       const root = await memberRoot(tx, req.params.customerId);
       return hold(tx, program, root, req.body.points, req.body.reference, ctx.clock.now());
     });
-    return reply.code(h.duplicate ? 200 : 201).send(h);
+    return answer(reply, h);
   });
 
   for (const action of ['capture', 'release'] as const) {
@@ -151,11 +154,8 @@ export function registerLoyaltyRoutes(app: FastifyInstance, ctx: AppContext) {
     }, async (req) => {
       const actor = requirePermission(req, 'loyalty:operate');
       return withTenant(ctx.db, actor.workspaceId, async (tx) => {
-        const h = await settleHold(tx, req.params.id, action, ctx.clock.now(), actorName(actor));
-        if (!h.duplicate) {
-          const { rows } = await tx.query(`SELECT * FROM points_entries WHERE workspace_id = $1 AND idempotency_key = $2`, [actor.workspaceId, `${action}:${h.id}`]);
-          await emitEntries(tx, rows.map((e: any) => ({ ...e, id: Number(e.id), customer_id: Number(e.customer_id), points: Number(e.points) })));
-        }
+        const { entry, ...h } = await settleHold(tx, req.params.id, action, ctx.clock.now(), actorName(actor));
+        if (entry) await emitEntries(tx, [entry]);
         return h;
       });
     });

@@ -8,7 +8,7 @@ import { localDayBounds } from '../kernel/time.ts';
 import type { StoredOrder } from '../ingest/orders/orders.ts';
 import type { OrderHook } from '../ingest/orders/hooks.ts';
 import { expiryFor, quoteOrder } from './earn.ts';
-import { earn, type Entry, memberRoot, reverse } from './ledger.ts';
+import { earn, type Entry, lockAccount, memberRoot, replayed, reverse } from './ledger.ts';
 import { loadProgram, type Program } from './program.ts';
 import { emitEntries } from './events.ts';
 
@@ -91,10 +91,9 @@ export async function earnAction(ctx: AppContext, tx: TenantTx, customerId: numb
   const now = ctx.clock.now();
   const key = `action:${action}:${actionId}`;
   // The limits are counted under the account lock that earn() takes; take it first so two sign-ins cannot both pass.
-  await tx.query(`INSERT INTO points_accounts (workspace_id, customer_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [tx.workspaceId, root]);
-  await tx.query(`SELECT 1 FROM points_accounts WHERE workspace_id = $1 AND customer_id = $2 FOR UPDATE`, [tx.workspaceId, root]);
-  const prior = await tx.query(`SELECT 1 FROM points_entries WHERE workspace_id = $1 AND idempotency_key = $2`, [tx.workspaceId, key]);
-  if (!prior.rows[0]) {
+  // A replay skips the limits: earn() answers it with the original entry.
+  await lockAccount(tx, root, now);
+  if (!(await replayed(tx, key, root))) {
     const { start, end } = localDayBounds(now, program.timezone);
     const { rows } = await tx.query<{ today: number; total: number }>(
       `SELECT count(*) FILTER (WHERE created_at >= $4 AND created_at < $5)::int AS today, count(*)::int AS total

@@ -113,8 +113,16 @@ export function autoMergeAllowed(levels: Int8Array, weight: number): boolean {
   return autoMergeRefusal(levels, weight) === null;
 }
 
-/** Why a pair above the auto threshold still goes to a person (the review queue shows it), or null. */
-export function autoMergeRefusal(levels: Int8Array, weight: number): 'names_differ' | 'thin_evidence' | null {
+/** Why a pair above the auto threshold still goes to a person, or null. */
+function autoMergeRefusal(levels: Int8Array, weight: number): 'names_differ' | 'thin_evidence' | null {
   if (levels[0] === 0 && levels[1] === 0) return 'names_differ';
   return weight >= MIN_AUTO_MERGE_BITS ? null : 'thin_evidence';
+}
+
+/**
+ * Why a pair that was not merged automatically waits for a person (the review queue shows it): below the auto
+ * threshold it is the grey zone; above it, the name veto or the minimum evidence stopped it.
+ */
+export function reviewReason(levels: Int8Array, weight: number, probability: number, autoThreshold: number) {
+  return (probability >= autoThreshold ? autoMergeRefusal(levels, weight) : null) ?? 'grey_zone';
 }

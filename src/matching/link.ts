@@ -3,7 +3,7 @@
 // platform's batch run and the Febrl evaluation both call this.
 import { clusterMatches } from './cluster.ts';
 import { excludeCommonValues, type CommonValue } from './common-values.ts';
-import { autoMergeAllowed, autoMergeRefusal, compareRecords, FIELD_COUNT } from './compare.ts';
+import { autoMergeAllowed, compareRecords, FIELD_COUNT, reviewReason } from './compare.ts';
 import { candidatePairs } from './blocking.ts';
 import {
   countPatterns, estimateU, expectedQuality, fitModel, type LabelledPattern, type MatchModel, packPattern, Scorer,
@@ -145,14 +145,11 @@ export function linkRecords(input: PersonRecord[], opts: LinkOptions = {}): Link
   });
   const clusterIndex = new Map<number, number>();
   clustering.clusters.forEach((c, k) => c.forEach((x) => clusterIndex.set(x, k)));
-  // Above the auto threshold but refused by the name veto or the minimum evidence: say which, not "grey zone".
-  const greyReason = (i: number) =>
-    (probabilities[i] >= thresholds.auto ? autoMergeRefusal(unpackPattern(codes[i]), score(codes[i]).w) : null) ?? 'grey_zone';
   const together = (a: number, b: number) => clusterIndex.has(a) && clusterIndex.get(a) === clusterIndex.get(b);
   const review = [
     ...clustering.refused.filter((e) => e.reason !== 'rejected_by_operator').map((e) => ({ ...toPair(e.a, e.b, e.i), reason: e.reason })),
     ...grey.filter((i) => !together(pairs.a[i], pairs.b[i]) && !rejected.has(pairKey(usable[pairs.a[i]].id, usable[pairs.b[i]].id)))
-      .map((i) => ({ ...toPair(pairs.a[i], pairs.b[i], i), reason: greyReason(i) })),
+      .map((i) => ({ ...toPair(pairs.a[i], pairs.b[i], i), reason: reviewReason(unpackPattern(codes[i]), score(codes[i]).w, probabilities[i], thresholds.auto) })),
   ].sort((x, y) => y.probability - x.probability);
 
   return {
@@ -170,7 +167,7 @@ export function linkRecords(input: PersonRecord[], opts: LinkOptions = {}): Link
 }
 
 /** Where expected precision and recall are estimated: a curve for the console, dense near the usual choices. */
-export const QUALITY_THRESHOLDS = [
+const QUALITY_THRESHOLDS = [
   0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.925, 0.95, 0.97, 0.98, 0.99, 0.995, 0.999, 0.9999,
 ];
 

@@ -5,7 +5,7 @@
 import type { AppContext } from '../kernel/context.ts';
 import type { TenantTx } from '../kernel/tenant.ts';
 import { withTenant } from '../kernel/tenant.ts';
-import { autoMergeAllowed, autoMergeRefusal, compareRecords } from './compare.ts';
+import { autoMergeAllowed, compareRecords, reviewReason } from './compare.ts';
 import { describePair, mergePair, type PairScore, queueReviews } from './decide.ts';
 import { candidateIds, dropKnownCommon, markSeen, prepareKeys, writeKeys } from './keys.ts';
 import { packPattern, Scorer, unpackPattern } from './model.ts';
@@ -141,7 +141,7 @@ export class RealtimeMatcher {
       } else if (!consistent) reviews.push({ pair: c, evidence: describePair(scorer, c, 'realtime'), reason: 'several_candidates', source: 'realtime' });
     }
     for (const c of candidates.filter((x) => !autos.includes(x))) {
-      const reason = (c.probability >= auto ? autoMergeRefusal(unpackPattern(c.pattern), c.weight) : null) ?? 'grey_zone';
+      const reason = reviewReason(unpackPattern(c.pattern), c.weight, c.probability, auto);
       reviews.push({ pair: c, evidence: describePair(scorer, c, 'realtime'), reason, source: 'realtime' });
     }
     // Pairs an operator already rejected are blocked; their reviews stay decided (the unique pair keeps them out).

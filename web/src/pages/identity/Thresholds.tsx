@@ -10,7 +10,7 @@ import { Chart } from '../../components/Chart.tsx';
 interface Expected { threshold: number; pairs: number; precision: number; recall: number }
 
 /** The estimate at the largest listed threshold not above t (conservative for precision, optimistic for recall). */
-export function expectedAt(curve: Expected[], t: number): Expected | null {
+function expectedAt(curve: Expected[], t: number): Expected | null {
   const below = curve.filter((e) => e.threshold <= t + 1e-12);
   return below.length ? below[below.length - 1] : null;
 }
