@@ -42,6 +42,10 @@ import { registerMatchingRoutes } from './matching/routes.ts';
 import { RealtimeMatcher } from './matching/realtime.ts';
 import { MatchRunner } from './matching/batch.ts';
 import { registerLoyaltyRoutes } from './loyalty/routes.ts';
+import { registerMemberRoutes } from './loyalty/member-routes.ts';
+import { registerCouponRoutes } from './loyalty/coupons/routes.ts';
+import { registerMallRoutes } from './loyalty/mall/routes.ts';
+import { registerReferralRoutes } from './loyalty/referrals/routes.ts';
 import { loyaltyOrderHook } from './loyalty/service.ts';
 import { PointsSweeper } from './loyalty/sweeper.ts';
 
@@ -145,6 +149,10 @@ export async function createPlatform(config: Config, opts: PlatformOptions = {})
   registerMatchingRoutes(app, ctx);
   ctx.orderHooks.push(loyaltyOrderHook(ctx));
   registerLoyaltyRoutes(app, ctx);
+  registerMemberRoutes(app, ctx);
+  registerCouponRoutes(app, ctx);
+  registerMallRoutes(app, ctx);
+  registerReferralRoutes(app, ctx);
   registerOverviewRoutes(app, ctx);
   const engine = new UnderstandingEngine(ctx);
   engine.start();

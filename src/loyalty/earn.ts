@@ -19,9 +19,13 @@ interface OrderLike {
 }
 
 /** Multipliers in force at a moment for a member: weekday, birthday month and campaigns, multiplied and capped. */
-function multiplierAt(program: Program, at: Date, birthMonth: number | null): { multiplier: number; applied: string[] } {
+function multiplierAt(program: Program, at: Date, birthMonth: number | null, tier?: { name: string; multiplier: number }): { multiplier: number; applied: string[] } {
   const applied: string[] = [];
   let m = 1;
+  if (tier && tier.multiplier !== 1) {
+    m *= tier.multiplier;
+    applied.push(`${tier.name} ×${tier.multiplier}`);
+  }
   const { weekday, month } = localDate(at, program.timezone);
   const weekdayRate = program.multipliers.weekdays[String(weekday)];
   if (weekdayRate && weekdayRate !== 1) {
@@ -49,7 +53,7 @@ function multiplierAt(program: Program, at: Date, birthMonth: number | null): { 
  * Points for an order: the paid amount is spread over the items in proportion to their list value (discounts fall
  * on every item alike), each part earns at its category's rate or the default, and the sum is multiplied.
  */
-export function quoteOrder(program: Program, order: OrderLike, birthMonth: number | null): EarnQuote {
+export function quoteOrder(program: Program, order: OrderLike, birthMonth: number | null, tier?: { name: string; multiplier: number }): EarnQuote {
   if (order.currency !== program.currency) return { points: 0, base: 0, multiplier: 1, applied: [`currency ${order.currency} does not earn (programme currency ${program.currency})`] };
   const items = (order.items as { category?: string; quantity?: number; unit_price?: number }[])
     .map((i) => ({ category: i.category, value: Math.max(0, (i.quantity ?? 0) * (i.unit_price ?? 0)) }))
@@ -72,11 +76,17 @@ export function quoteOrder(program: Program, order: OrderLike, birthMonth: numbe
       applied.push(`${round2(part)} yuan × ${rate}`);
     }
   }
-  const { multiplier, applied: m } = multiplierAt(program, new Date(order.placed_at), birthMonth);
+  const { multiplier, applied: m } = multiplierAt(program, new Date(order.placed_at), birthMonth, tier);
   return { points: Math.floor(base * multiplier + 1e-9), base: Math.floor(base + 1e-9), multiplier, applied: [...applied, ...m] };
 }
 
 const round2 = (x: number) => Math.round(x * 100) / 100;
+
+/** Growth value (成长值) of an order: net spend × the growth rate, in the programme's currency only. */
+export function orderGrowth(program: Program, order: { currency: string; amount: number }): number {
+  if (order.currency !== program.currency) return 0;
+  return Math.floor((order.amount / 100) * program.tiers.growth.perYuan + 1e-9);
+}
 
 /**
  * When points earned at a moment expire under the programme's policy: "end of the following year" means they are

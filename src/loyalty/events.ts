@@ -21,3 +21,25 @@ export async function emitEntries(tx: TenantTx, entries: Entry[]) {
      fresh.map((e) => e.created_at)],
   );
 }
+
+export interface LoyaltyEvent {
+  /** Unique per fact (the event's message id), so a retried transaction writes it once. */
+  key: string;
+  customerId: number;
+  event: string;
+  properties: Record<string, unknown>;
+  at: Date;
+}
+
+/** Tier changes, coupon issues and redemptions, mall orders, referrals: timeline events like any tracked event. */
+export async function emitEvents(tx: TenantTx, events: LoyaltyEvent[]) {
+  if (events.length === 0) return;
+  await tx.query(
+    `INSERT INTO events (workspace_id, message_id, customer_id, type, event, properties, ts)
+     SELECT $1, u.key, u.cid, 'track', u.ev, u.props, u.ts
+       FROM unnest($2::text[], $3::bigint[], $4::text[], $5::jsonb[], $6::timestamptz[]) AS u(key, cid, ev, props, ts)
+     ON CONFLICT DO NOTHING`,
+    [tx.workspaceId, events.map((e) => e.key), events.map((e) => e.customerId), events.map((e) => e.event),
+     events.map((e) => JSON.stringify(e.properties)), events.map((e) => e.at)],
+  );
+}

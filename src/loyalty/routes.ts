@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../kernel/context.ts';
@@ -10,17 +10,13 @@ import { loadProgram, programSchema, saveProgram } from './program.ts';
 import { earnAction } from './service.ts';
 import { expiryFor } from './earn.ts';
 import { emitEntries } from './events.ts';
+import { actorName, answer, memberParams, reference } from './http.ts';
 
-const member = z.object({ customerId: z.coerce.number().int().positive() });
+const member = memberParams;
 const points = z.number().int('must be whole points').positive('must be above 0').max(100_000_000);
-const reference = z.string().min(1).max(200);
-
-/** 201 for what this request created, 200 for a replay answered with what the first one created. */
-const answer = (reply: FastifyReply, result: { duplicate?: boolean }) => reply.code(result.duplicate ? 200 : 201).send(result);
 
 export function registerLoyaltyRoutes(app: FastifyInstance, ctx: AppContext) {
   const r = app.withTypeProvider<ZodTypeProvider>();
-  const actorName = (a: { type: string; id: string }) => `${a.type}:${a.id}`;
 
   r.get('/v1/loyalty/program', {
     config: { auth: 'manage' },

@@ -7,10 +7,12 @@ import { AppError, badRequest } from '../kernel/errors.ts';
 import { localDayBounds } from '../kernel/time.ts';
 import type { StoredOrder } from '../ingest/orders/orders.ts';
 import type { OrderHook } from '../ingest/orders/hooks.ts';
-import { expiryFor, quoteOrder } from './earn.ts';
+import { expiryFor, orderGrowth, quoteOrder } from './earn.ts';
+import { addGrowth, memberTier, tiersOn } from './tiers.ts';
 import { earn, type Entry, lockAccount, memberRoot, replayed, reverse } from './ledger.ts';
 import { loadProgram, type Program } from './program.ts';
 import { emitEntries } from './events.ts';
+import { qualifyOnOrder } from './referrals/referrals.ts';
 
 /** The member's birth month (1-12) from their sealed birthday, or null. */
 async function birthMonth(ctx: AppContext, tx: TenantTx, root: number): Promise<number | null> {
@@ -34,6 +36,7 @@ export function loyaltyOrderHook(ctx: AppContext): OrderHook {
         // History imported from before the programme started does not earn.
         if (program.startsAt && new Date(order.placed_at) < new Date(program.startsAt)) continue;
         entries.push(await earnForOrder(ctx, tx, program, order, now));
+        await qualifyOnOrder(tx, program, entries[entries.length - 1].customer_id, now);
       }
       await emitEntries(tx, entries);
     },
@@ -42,16 +45,47 @@ export function loyaltyOrderHook(ctx: AppContext): OrderHook {
       if (order.customer_id === null) return;
       const entry = await reverseForRefund(tx, program, order, refund, ctx.clock.now());
       if (entry) await emitEntries(tx, [entry]);
+      if (tiersOn(program)) await reverseGrowth(tx, program, order, refund, ctx.clock.now());
     },
   };
 }
 
+/**
+ * An order earns points at the tier the member held when it was placed (its own growth may lift the tier, for the
+ * next order), then adds its growth value.
+ */
 async function earnForOrder(ctx: AppContext, tx: TenantTx, program: Program, order: StoredOrder, now: Date) {
   const root = await memberRoot(tx, order.customer_id!);
-  const quote = quoteOrder(program, order, await birthMonth(ctx, tx, root));
-  return earn(tx, program, root, quote.points, {
+  await lockAccount(tx, root, now);
+  const tier = tiersOn(program) ? (await memberTier(tx, program.tiers, root)).level : null;
+  const quote = quoteOrder(program, order, await birthMonth(ctx, tx, root), tier ? { name: tier.name, multiplier: tier.benefits.pointsMultiplier } : undefined);
+  const entry = await earn(tx, program, root, quote.points, {
     sourceType: 'order', sourceId: order.order_id, key: `order:${order.order_id}`, expiresAt: expiryFor(program, now),
-    detail: { amount: order.amount, base: quote.base, multiplier: quote.multiplier, applied: quote.applied },
+    detail: { amount: order.amount, base: quote.base, multiplier: quote.multiplier, applied: quote.applied, ...(tier ? { tier: tier.key } : {}) },
+  }, now);
+  const growth = orderGrowth(program, order);
+  if (tiersOn(program) && growth > 0 && !entry.duplicate) {
+    await addGrowth(tx, program, root, growth, { sourceType: 'order', sourceId: order.order_id, key: `order:${order.order_id}`, detail: { amount: order.amount } }, now);
+  }
+  return entry;
+}
+
+/** A refund takes back the order's growth value in proportion, cumulatively like its points. */
+async function reverseGrowth(tx: TenantTx, program: Program, order: StoredOrder, refund: { refund_id: string }, now: Date) {
+  const { rows } = await tx.query<{ value: string; customer_id: string; prior: string | null }>(
+    `SELECT g.value, g.customer_id,
+            (SELECT sum(-r.value) FROM growth_entries r WHERE r.workspace_id = g.workspace_id AND r.source_type = 'refund' AND r.detail->>'order' = $3) AS prior
+       FROM growth_entries g WHERE g.workspace_id = $1 AND g.idempotency_key = $2`,
+    [tx.workspaceId, `order:${order.order_id}`, order.order_id],
+  );
+  const earned = rows[0];
+  if (!earned) return;
+  const take = Math.floor((Number(earned.value) * order.refunded_amount) / order.amount) - Number(earned.prior ?? 0);
+  if (take <= 0) return;
+  const root = await memberRoot(tx, Number(earned.customer_id));
+  await lockAccount(tx, root, now);
+  await addGrowth(tx, program, root, -take, {
+    sourceType: 'refund', sourceId: refund.refund_id, key: `refund:${refund.refund_id}`, detail: { order: order.order_id }, reachedAfter: new Date(order.placed_at),
   }, now);
 }
 
@@ -107,6 +141,10 @@ export async function earnAction(ctx: AppContext, tx: TenantTx, customerId: numb
   const entry = await earn(tx, program, root, rule.points, {
     sourceType: 'action', sourceId: actionId, key, expiresAt: expiryFor(program, now), detail: { action },
   }, now);
+  const growth = program.tiers.growth.actions[action] ?? 0;
+  if (tiersOn(program) && growth > 0 && !entry.duplicate) {
+    await addGrowth(tx, program, root, growth, { sourceType: 'action', sourceId: actionId, key, detail: { action } }, now);
+  }
   await emitEntries(tx, [entry]);
   return entry;
 }
