@@ -9,6 +9,7 @@ import { benchChurn } from './churn.ts';
 import { benchRecommend } from './recommend.ts';
 import { benchMatching } from './matching.ts';
 import { benchMatchingLookup } from './matching-lookup.ts';
+import { benchCoupons, benchEarn } from './loyalty.ts';
 import type { Engine } from '../test/helpers/platform.ts';
 
 const engines: Engine[] = process.env.TEST_DATABASE_URL ? ['pglite', 'postgres'] : ['pglite'];
@@ -33,3 +34,5 @@ if (want('churn')) await benchChurn();
 if (want('recommend')) await benchRecommend();
 if (want('matching')) await benchMatching(num(process.env.BENCH_MATCH_RECORDS, 1_000_000));
 if (want('matching-lookup')) await benchMatchingLookup({ records: num(process.env.BENCH_LOOKUP_PROFILES, 1_000_000), samples: 1000 });
+if (want('coupons')) await benchCoupons({ clients: 200, stock: 1000, attempts: num(process.env.BENCH_COUPON_ATTEMPTS, 20_000) });
+if (want('earn')) await benchEarn({ members: num(process.env.BENCH_EARN_MEMBERS, 1_000_000), repeats: num(process.env.BENCH_EARN_REPEATS, 100_000), batch: 500, clients: 4 });

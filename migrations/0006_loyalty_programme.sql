@@ -52,8 +52,7 @@ CREATE TABLE coupon_templates (
   kind          text NOT NULL CHECK (kind IN ('amount_off','percent_off','gift','shipping')),
   rules         jsonb NOT NULL,                      -- amounts, validity, limits, scope, stacking (validated in coupons/templates.ts)
   stock         integer CHECK (stock IS NULL OR stock >= 0),   -- null: unlimited
-  issued        integer NOT NULL DEFAULT 0,
-  redeemed      integer NOT NULL DEFAULT 0,
+  issued        integer NOT NULL DEFAULT 0,        -- the stock counter; redemptions are counted from coupons (no hot row at checkout)
   status        text NOT NULL DEFAULT 'active' CHECK (status IN ('active','paused')),
   created_by    text NOT NULL,
   created_at    timestamptz NOT NULL,
@@ -88,6 +87,7 @@ CREATE TABLE coupons (
   UNIQUE (workspace_id, template_id, customer_id, slot)
 );
 CREATE INDEX coupons_customer ON coupons (workspace_id, customer_id, status);
+CREATE INDEX coupons_template ON coupons (workspace_id, template_id, status);
 CREATE INDEX coupons_lock ON coupons (workspace_id, lock_reference) WHERE lock_reference IS NOT NULL;
 CREATE INDEX coupons_lock_due ON coupons (locked_until) WHERE status = 'locked';
 

@@ -83,4 +83,26 @@ describe('loyalty ledger under concurrency (postgres)', { skip: !process.env.TES
       `SELECT a.customer_id FROM points_accounts a WHERE a.workspace_id = $1 AND a.balance < 0 AND a.debt = 0`, [t.ws.id]));
     assert.deepEqual(overdrawn.rows, []);
   });
+
+  it('never issues a popular coupon beyond its stock or a member beyond the limit, and lets one checkout of many hold a coupon', async () => {
+    const tpl = await t.api('POST', '/v1/loyalty/coupon-templates', { kind: 'amount_off', name: '爆款', amountOff: 1000, stock: 40, perCustomer: 2 });
+    const ids: number[] = [];
+    for (let i = 0; i < 60; i++) ids.push((await t.track('/v1/identify', { userId: `grab-${i}`, messageId: `grab-${i}` })).body.results[0].customerId);
+    // Every member asks three times with different references (one over the limit), all at once.
+    const asks = ids.flatMap((id) => [0, 1, 2].map((k) => () => t.api('POST', `/v1/loyalty/members/${id}/coupons`, { template_id: tpl.body.id, reference: `g-${id}-${k}` })));
+    const results = await Promise.all(asks.map((ask) => ask()));
+    assert.ok(results.every((r) => r.status === 201 || r.status === 409), JSON.stringify(results.find((r) => r.status !== 201 && r.status !== 409)));
+    assert.equal(results.filter((r) => r.status === 201).length, 40);
+    const counts = await withTenant(t.platform.ctx.db, t.ws.id, (tx) => tx.query<{ issued: number; rows: number; most: number }>(
+      `SELECT t.issued, (SELECT count(*)::int FROM coupons c WHERE c.template_id = t.id) AS rows,
+              (SELECT max(n)::int FROM (SELECT count(*) AS n FROM coupons c WHERE c.template_id = t.id GROUP BY customer_id) x) AS most
+         FROM coupon_templates t WHERE t.id = $1`, [tpl.body.id]));
+    assert.deepEqual(counts.rows[0], { issued: 40, rows: 40, most: 2 });
+
+    const winner = results.find((r) => r.status === 201)!.body;
+    const locks = await Promise.all(Array.from({ length: 30 }, (_, i) =>
+      t.api('POST', '/v1/loyalty/checkout/lock', { customer_id: winner.customer_id, codes: [winner.code], order: { amount: 5000 }, reference: `race-${i}` })));
+    assert.equal(locks.filter((r) => r.status === 201).length, 1);
+    assert.ok(locks.every((r) => r.status === 201 || r.status === 409));
+  });
 });

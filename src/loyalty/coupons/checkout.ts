@@ -40,7 +40,7 @@ interface Loaded {
 
 async function load(tx: TenantTx, codes: string[], lock: boolean): Promise<Map<string, Loaded>> {
   const { rows } = await tx.query(
-    `SELECT k.*, c.canonical_id AS root, row_to_json(t.*) AS template FROM coupons k
+    `SELECT k.*, c.canonical_id AS root, row_to_json(t.*)::jsonb || jsonb_build_object('redeemed', 0) AS template FROM coupons k
        JOIN coupon_templates t ON t.workspace_id = k.workspace_id AND t.id = k.template_id
        JOIN customers c ON c.workspace_id = k.workspace_id AND c.id = k.customer_id
       WHERE k.workspace_id = $1 AND k.code = ANY($2::text[]) ORDER BY k.id ${lock ? 'FOR UPDATE OF k' : ''}`,
@@ -159,9 +159,6 @@ export async function confirmCoupons(tx: TenantTx, reference: string, orderId: s
     `UPDATE coupons SET status = 'redeemed', order_id = $3, redeemed_at = $4, locked_until = NULL WHERE workspace_id = $1 AND lock_reference = $2 AND status = 'locked'`,
     [tx.workspaceId, reference, orderId, now],
   );
-  const byTemplate = new Map<number, number>();
-  for (const c of coupons) byTemplate.set(c.template_id, (byTemplate.get(c.template_id) ?? 0) + 1);
-  for (const [id, n] of byTemplate) await tx.query(`UPDATE coupon_templates SET redeemed = redeemed + $3 WHERE workspace_id = $1 AND id = $2`, [tx.workspaceId, id, n]);
   await emitEvents(tx, coupons.map((c) => ({
     key: `coupon-redeemed:${c.id}`, customerId: c.customer_id, event: 'coupon_redeemed', at: now,
     properties: { coupon_id: c.id, template_id: c.template_id, order_id: orderId, discount: c.discount },

@@ -62,7 +62,7 @@ export interface IssueSource {
 export async function issueCoupon(tx: TenantTx, templateId: number, root: number, s: IssueSource, now: Date): Promise<Coupon> {
   const prior = await tx.query(`SELECT * FROM coupons WHERE workspace_id = $1 AND idempotency_key = $2`, [tx.workspaceId, s.key]);
   if (prior.rows[0]) return { ...couponView(prior.rows[0]), duplicate: true };
-  const t = await getTemplate(tx, templateId);
+  const t = await getTemplate(tx, templateId, { counted: false });
   await assertIssuable(tx, t, root, now);
   const { from, to } = validityFor(t.rules, now);
 

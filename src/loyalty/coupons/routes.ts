@@ -9,7 +9,7 @@ import { audit } from '../../access/audit.ts';
 import { memberRoot } from '../ledger.ts';
 import { loadProgram } from '../program.ts';
 import { actorName, answer, idParams, memberParams, reference } from '../http.ts';
-import { createTemplate, describe, getTemplate, templateSchema, templateView } from './templates.ts';
+import { createTemplate, describe, getTemplate, TEMPLATE_SELECT, templateSchema, templateView } from './templates.ts';
 import { couponView, issueCoupon } from './issue.ts';
 import { checkoutOrderSchema, confirmCoupons, lockCoupons, releaseCoupons, validateCoupons } from './checkout.ts';
 import { createIssueJob, getIssueJob } from './jobs.ts';
@@ -25,7 +25,7 @@ export function registerCouponRoutes(app: FastifyInstance, ctx: AppContext) {
   }, async (req) => {
     const actor = requirePermission(req, 'customers:read');
     return withTenant(ctx.db, actor.workspaceId, async (tx) => {
-      const { rows } = await tx.query(`SELECT * FROM coupon_templates WHERE workspace_id = $1 ORDER BY id DESC`, [actor.workspaceId]);
+      const { rows } = await tx.query(`${TEMPLATE_SELECT} WHERE t.workspace_id = $1 ORDER BY t.id DESC`, [actor.workspaceId]);
       return { templates: rows.map(templateView).map((t) => ({ ...t, text: describe(t.rules) })) };
     });
   });

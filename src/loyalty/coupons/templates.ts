@@ -61,14 +61,20 @@ export const templateView = (r: any): Template => ({
 
 export async function createTemplate(tx: TenantTx, input: TemplateInput, actor: string, now: Date): Promise<Template> {
   const { rows } = await tx.query(
-    `INSERT INTO coupon_templates (workspace_id, name, kind, rules, stock, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *`,
+    `INSERT INTO coupon_templates (workspace_id, name, kind, rules, stock, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *, 0 AS redeemed`,
     [tx.workspaceId, input.name, input.kind, JSON.stringify(input), input.stock, actor, now],
   );
   return templateView(rows[0]);
 }
 
-export async function getTemplate(tx: TenantTx, id: number): Promise<Template> {
-  const { rows } = await tx.query(`SELECT * FROM coupon_templates WHERE workspace_id = $1 AND id = $2`, [tx.workspaceId, id]);
+/** Templates with their redemptions, counted from the coupons themselves. */
+export const TEMPLATE_SELECT = `SELECT t.*, (SELECT count(*) FROM coupons k WHERE k.workspace_id = t.workspace_id AND k.template_id = t.id AND k.status = 'redeemed') AS redeemed
+  FROM coupon_templates t`;
+
+/** A template; `counted: false` skips counting redemptions (issuing needs only the stock counter). */
+export async function getTemplate(tx: TenantTx, id: number, { counted = true } = {}): Promise<Template> {
+  const sql = counted ? TEMPLATE_SELECT : `SELECT t.*, 0 AS redeemed FROM coupon_templates t`;
+  const { rows } = await tx.query(`${sql} WHERE t.workspace_id = $1 AND t.id = $2`, [tx.workspaceId, id]);
   if (!rows[0]) throw notFound(`coupon template ${id}`);
   return templateView(rows[0]);
 }

@@ -1,0 +1,162 @@
+// Loyalty under load, on the PostgreSQL server (PGlite runs one transaction at a time, so concurrency means
+// nothing there):
+//  coupons — 200 concurrent HTTP clients claim one popular coupon of stock 1,000 (each client a different member),
+//            then the 1,000 holders lock and confirm it at checkout, then 200 checkouts fight over one coupon.
+//            Zero oversell: issued = stock, coupon rows = stock, one winner of the contested lock.
+//  earn    — order ingestion with the points programme and tiers on, creating 1M members through their first
+//            orders, then repeat orders over the whole base, against the same repeat orders with the programme off.
+import { startPlatform, type TestPlatform } from '../test/helpers/platform.ts';
+import { withTenant } from '../src/kernel/tenant.ts';
+import { issueCoupon } from '../src/loyalty/coupons/issue.ts';
+import { percentile, report, seconds } from './lib.ts';
+
+/** Runs `jobs` with `clients` concurrent workers; returns each job's latency in ms. */
+async function pool<T>(items: T[], clients: number, job: (item: T) => Promise<void>): Promise<number[]> {
+  const latencies: number[] = [];
+  let next = 0;
+  await Promise.all(Array.from({ length: clients }, async () => {
+    while (next < items.length) {
+      const item = items[next++];
+      const s = performance.now();
+      await job(item);
+      latencies.push(performance.now() - s);
+    }
+  }));
+  return latencies.sort((a, b) => a - b);
+}
+
+async function members(t: TestPlatform, n: number): Promise<number[]> {
+  const ws = t.ws.id;
+  const { rows } = await t.platform.ctx.db.query<{ n: string }>(`SELECT nextval('customer_seq_${ws}') AS n`);
+  const first = Number(rows[0].n) + 1;
+  await t.platform.ctx.db.query(`SELECT setval('customer_seq_${ws}', $1)`, [first + n]);
+  const ids = Array.from({ length: n }, (_, i) => first + i);
+  await withTenant(t.platform.ctx.db, ws, (tx) => tx.query(
+    `INSERT INTO customers (workspace_id, id, canonical_id, is_anonymous) SELECT $1, u.id, u.id, false FROM unnest($2::bigint[]) AS u(id)`, [ws, ids]));
+  return ids;
+}
+
+export async function benchCoupons(opts: { clients: number; stock: number; attempts: number }) {
+  if (!process.env.TEST_DATABASE_URL) {
+    console.log('\ncoupons: needs TEST_DATABASE_URL (a PostgreSQL server); skipped');
+    return;
+  }
+  const t = await startPlatform('postgres', { runImports: false });
+  try {
+    await t.api('PUT', '/v1/loyalty/program', {});
+    const tpl = await t.api('POST', '/v1/loyalty/coupon-templates', { kind: 'amount_off', name: '爆款满300减100', amountOff: 10000, threshold: 30000, stock: opts.stock, perCustomer: 1 });
+    const ids = await members(t, opts.attempts);
+    const statuses = new Map<string, number>();
+    const count = (k: string) => statuses.set(k, (statuses.get(k) ?? 0) + 1);
+    const codes: { id: number; code: string }[] = [];
+
+    let s = performance.now();
+    const claim = await pool(ids, opts.clients, async (id) => {
+      const r = await t.api('POST', `/v1/loyalty/members/${id}/coupons`, { template_id: tpl.body.id, reference: `grab-${id}` });
+      count(r.status === 201 ? 'issued' : r.body?.error?.code ?? String(r.status));
+      if (r.status === 201) codes.push({ id, code: r.body.code });
+    });
+    const claimMs = performance.now() - s;
+
+    s = performance.now();
+    let redeemed = 0;
+    const redeem = await pool(codes, opts.clients, async ({ id, code }) => {
+      const order = { amount: 39900, items: [{ sku: 'A', quantity: 1, unit_price: 39900 }] };
+      const lock = await t.api('POST', '/v1/loyalty/checkout/lock', { customer_id: id, codes: [code], order, reference: `pos-${code}` });
+      if (lock.status !== 201) throw new Error(`lock ${lock.status} ${JSON.stringify(lock.body)}`);
+      const done = await t.api('POST', `/v1/loyalty/checkout/pos-${code}/confirm`, { order_id: `order-${code}` });
+      if (done.status === 200) redeemed++;
+    });
+    const redeemMs = performance.now() - s;
+
+    // 200 checkouts at once for one coupon: exactly one may hold it.
+    const tpl2 = await t.api('POST', '/v1/loyalty/coupon-templates', { kind: 'amount_off', name: '单张', amountOff: 1000, stock: 1 });
+    const [owner] = await members(t, 1);
+    const single = await t.api('POST', `/v1/loyalty/members/${owner}/coupons`, { template_id: tpl2.body.id, reference: 'single' });
+    let winners = 0;
+    await pool(Array.from({ length: opts.clients }, (_, i) => i), opts.clients, async (i) => {
+      const r = await t.api('POST', '/v1/loyalty/checkout/lock', { customer_id: owner, codes: [single.body.code], order: { amount: 5000 }, reference: `race-${i}` });
+      if (r.status === 201) winners++;
+    });
+
+    // The same claim race without HTTP: 200 concurrent callers of the coupon engine (one transaction each) on the
+    // platform's connection pool, which is what the database work costs once the HTTP stack is not on the same 2 cores.
+    const tpl3 = await t.api('POST', '/v1/loyalty/coupon-templates', { kind: 'amount_off', name: '爆款直连', amountOff: 10000, threshold: 30000, stock: opts.stock, perCustomer: 1 });
+    const direct = new Map<string, number>();
+    const { ctx } = t.platform;
+    s = performance.now();
+    const directLat = await pool(ids, opts.clients, async (id) => {
+      try {
+        await withTenant(ctx.db, t.ws.id, (tx) => issueCoupon(tx, tpl3.body.id, id, { sourceType: 'operator', sourceId: `d-${id}`, key: `direct-${id}` }, ctx.clock.now()));
+        direct.set('issued', (direct.get('issued') ?? 0) + 1);
+      } catch (err: any) {
+        direct.set(err.code ?? 'error', (direct.get(err.code ?? 'error') ?? 0) + 1);
+      }
+    });
+    const directMs = performance.now() - s;
+
+    const db = await withTenant(t.platform.ctx.db, t.ws.id, (tx) => tx.query<{ issued: number; rows: number; redeemed: number }>(
+      `SELECT t.issued, (SELECT count(*)::int FROM coupons c WHERE c.workspace_id = t.workspace_id AND c.template_id = t.id AND c.status = 'redeemed') AS redeemed,
+              (SELECT count(*)::int FROM coupons c WHERE c.workspace_id = t.workspace_id AND c.template_id = t.id) AS rows
+         FROM coupon_templates t WHERE t.workspace_id = $1 AND t.id = $2`, [t.ws.id, tpl.body.id]));
+    const d = db.rows[0];
+    report('coupons', [
+      { phase: 'claim (抢券)', clients: opts.clients, operations: ids.length, 'ops/s': Math.round(ids.length / (claimMs / 1000)), 'p50 ms': percentile(claim, 50), 'p99 ms': percentile(claim, 99), result: `issued ${statuses.get('issued') ?? 0}, out_of_stock ${statuses.get('out_of_stock') ?? 0}, other ${[...statuses].filter(([k]) => !['issued', 'out_of_stock'].includes(k)).map(([k, v]) => `${k}:${v}`).join(' ') || 0}` },
+      { phase: 'claim, engine without HTTP', clients: opts.clients, operations: ids.length, 'ops/s': Math.round(ids.length / (directMs / 1000)), 'p50 ms': percentile(directLat, 50), 'p99 ms': percentile(directLat, 99), result: [...direct].map(([k, v]) => `${k} ${v}`).join(', ') },
+      { phase: 'lock + confirm', clients: opts.clients, operations: codes.length * 2, 'ops/s': Math.round((codes.length * 2) / (redeemMs / 1000)), 'p50 ms': percentile(redeem, 50), 'p99 ms': percentile(redeem, 99), result: `redeemed ${redeemed}` },
+      { phase: 'one coupon, 200 checkouts', clients: opts.clients, operations: opts.clients, 'ops/s': 0, 'p50 ms': 0, 'p99 ms': 0, result: `winners ${winners}` },
+    ], { stock: opts.stock, templateIssued: d.issued, couponRows: d.rows, templateRedeemed: d.redeemed, oversold: Math.max(0, d.rows - opts.stock), note: 'HTTP through Fastify to the PostgreSQL server, client and server in one Node process on this machine' });
+    if (d.rows > opts.stock || d.issued !== d.rows || winners !== 1) throw new Error(`oversell: ${JSON.stringify(d)} winners ${winners}`);
+  } finally {
+    await t.close();
+  }
+}
+
+export async function benchEarn(opts: { members: number; repeats: number; batch: number; clients: number }) {
+  if (!process.env.TEST_DATABASE_URL) {
+    console.log('\nearn: needs TEST_DATABASE_URL (a PostgreSQL server); skipped');
+    return;
+  }
+  const t = await startPlatform('postgres', { runImports: false });
+  try {
+    await t.api('PUT', '/v1/loyalty/program', { multipliers: { weekdays: { 5: 2 } }, earn: { perYuan: 1, categories: { sports: 2 } } });
+    const at = new Date().toISOString();
+    const orderOf = (i: number, member: number) => ({
+      order_id: `o-${i}`, customer: { user_id: `m-${member}` }, amount: 1000 + ((i * 7919) % 50000), currency: 'CNY', placed_at: at,
+      items: [{ sku: `S${i % 97}`, category: i % 3 === 0 ? 'sports' : 'home', quantity: 1, unit_price: 1000 + ((i * 7919) % 50000) }],
+    });
+    const send = async (orders: object[]) => {
+      const batches: object[][] = [];
+      for (let i = 0; i < orders.length; i += opts.batch) batches.push(orders.slice(i, i + opts.batch));
+      let done = 0;
+      const s = performance.now();
+      await pool(batches, opts.clients, async (b) => {
+        const r = await t.track('/v1/orders/batch', { orders: b });
+        if (r.status !== 200) throw new Error(`orders: ${r.status} ${JSON.stringify(r.body).slice(0, 300)}`);
+        done += b.length;
+        if (done % 50_000 < opts.batch) process.stderr.write(`\r  orders ${done.toLocaleString()} / ${orders.length.toLocaleString()}`);
+      });
+      process.stderr.write('\n');
+      return performance.now() - s;
+    };
+    const firstMs = await send(Array.from({ length: opts.members }, (_, i) => orderOf(i, i)));
+    await t.platform.ctx.db.query('ANALYZE');
+    let state = 5;
+    const rand = () => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+    const repeat = (offset: number) => Array.from({ length: opts.repeats }, (_, i) => orderOf(offset + i, Math.floor(rand() * opts.members)));
+    const onMs = await send(repeat(opts.members));
+    await t.api('PUT', '/v1/loyalty/program', { enabled: false });
+    const offMs = await send(repeat(opts.members + opts.repeats));
+    const totals = await withTenant(t.platform.ctx.db, t.ws.id, (tx) => tx.query<{ accounts: number; entries: number; tiers: number }>(
+      `SELECT (SELECT count(*)::int FROM points_accounts WHERE workspace_id = $1) AS accounts, (SELECT count(*)::int FROM points_entries WHERE workspace_id = $1) AS entries,
+              (SELECT count(*)::int FROM member_tiers WHERE workspace_id = $1 AND tier <> 'bronze') AS tiers`, [t.ws.id]));
+    const rate = (n: number, ms: number) => Math.round(n / (ms / 1000));
+    report('earn', [
+      { phase: 'first orders (creates members)', members: opts.members, orders: opts.members, seconds: seconds(firstMs), 'orders/s': rate(opts.members, firstMs), programme: 'on' },
+      { phase: 'repeat orders over the base', members: opts.members, orders: opts.repeats, seconds: seconds(onMs), 'orders/s': rate(opts.repeats, onMs), programme: 'on' },
+      { phase: 'repeat orders over the base', members: opts.members, orders: opts.repeats, seconds: seconds(offMs), 'orders/s': rate(opts.repeats, offMs), programme: 'off' },
+    ], { ...totals.rows[0], batch: opts.batch, clients: opts.clients, note: 'POST /v1/orders/batch with a write key; on = points by category with a weekday multiplier, growth value and tiers, in the order transaction' });
+  } finally {
+    await t.close();
+  }
+}
