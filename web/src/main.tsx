@@ -19,6 +19,7 @@ import { TagsPage } from './pages/Tags.tsx';
 import { LayersPage } from './pages/Layers.tsx';
 import { PredictionsPage } from './pages/Predictions.tsx';
 import { IdentityPage } from './pages/identity/IdentityPage.tsx';
+import { LoyaltyPage } from './pages/loyalty/LoyaltyPage.tsx';
 
 export interface Me {
   actor: { role: string; email: string | null; name: string | null };
@@ -52,6 +53,7 @@ function Root() {
               <Route path="/imports" element={<ImportsPage />} />
               <Route path="/identity" element={<IdentityPage canMerge={me.permissions.includes('identity:merge')} canEditRules={me.permissions.includes('identity:rules')} />} />
               <Route path="/settings" element={<SettingsPage />} />
+              <Route path="/loyalty" element={<LoyaltyPage canManage={me.permissions.includes('loyalty:manage')} />} />
               <Route path="/tags" element={<TagsPage />} />
               <Route path="/segments" element={<SegmentsPage />} />
               <Route path="/segments/:key" element={<SegmentEditorPage />} />
