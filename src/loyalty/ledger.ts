@@ -60,10 +60,10 @@ export async function lockAccount(tx: TenantTx, root: number, now: Date): Promis
   const { rows } = await tx.query(`SELECT ${ACCOUNT_COLUMNS} FROM points_accounts WHERE workspace_id = $1 AND customer_id = $2 FOR UPDATE`, [tx.workspaceId, root]);
   let account = num(rows[0]);
   const merged = await tx.query(
-    `SELECT ${ACCOUNT_COLUMNS.split(', ').map((c) => `a.${c}`).join(', ')} FROM points_accounts a
-       JOIN customers c ON c.workspace_id = a.workspace_id AND c.id = a.customer_id
-      WHERE a.workspace_id = $1 AND c.canonical_id = $2 AND c.id <> $2 AND (a.balance <> 0 OR a.debt <> 0)
-      ORDER BY a.customer_id FOR UPDATE OF a`,
+    `SELECT ${ACCOUNT_COLUMNS} FROM points_accounts
+      WHERE workspace_id = $1 AND customer_id = ANY(ARRAY(SELECT id FROM customers WHERE workspace_id = $1 AND canonical_id = $2 AND id <> $2))
+        AND (balance <> 0 OR debt <> 0)
+      ORDER BY customer_id FOR UPDATE`,
     [tx.workspaceId, root],
   );
   for (const row of merged.rows.map(num)) account = await absorb(tx, account, row, now);

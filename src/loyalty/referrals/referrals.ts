@@ -164,8 +164,8 @@ async function reward(tx: TenantTx, program: Program, r: Referral, now: Date): P
 export async function qualifyOnOrder(tx: TenantTx, program: LoadedProgram, inviteeRoot: number, now: Date) {
   if (!program.configured || !program.referral.enabled || program.referral.qualifyingEvent !== 'first_order') return;
   const { rows } = await tx.query(
-    `SELECT r.* FROM referrals r JOIN customers c ON c.workspace_id = r.workspace_id AND c.id = r.invitee_id
-      WHERE r.workspace_id = $1 AND c.canonical_id = $2 AND r.status = 'invited' FOR UPDATE OF r`,
+    `SELECT * FROM referrals WHERE workspace_id = $1 AND status = 'invited'
+        AND invitee_id = ANY(ARRAY(SELECT id FROM customers WHERE workspace_id = $1 AND canonical_id = $2)) FOR UPDATE`,
     [tx.workspaceId, inviteeRoot],
   );
   for (const r of rows) await qualify(tx, program, view(r), now);
