@@ -8,19 +8,11 @@ import { localDayBounds } from '../kernel/time.ts';
 import type { StoredOrder } from '../ingest/orders/orders.ts';
 import type { OrderHook } from '../ingest/orders/hooks.ts';
 import { expiryFor, orderGrowth, quoteOrder } from './earn.ts';
-import { addGrowth, memberTier, tiersOn } from './tiers.ts';
-import { earn, type Entry, lockAccount, memberRoot, replayed, reverse } from './ledger.ts';
-import { loadProgram, type Program } from './program.ts';
+import { addGrowth, addGrowthMany, memberTiers, tiersOn } from './tiers.ts';
+import { earn, earnMany, type Entry, lockAccount, lockAccounts, memberRoot, replayed, reverse } from './ledger.ts';
+import { type LoadedProgram, loadProgram, type Program } from './program.ts';
 import { emitEntries } from './events.ts';
-import { qualifyOnOrder } from './referrals/referrals.ts';
-
-/** The member's birth month (1-12) from their sealed birthday, or null. */
-async function birthMonth(ctx: AppContext, tx: TenantTx, root: number): Promise<number | null> {
-  const { rows } = await tx.query<{ b: string | null }>(`SELECT pii->>'birthday' AS b FROM customers WHERE workspace_id = $1 AND id = $2`, [tx.workspaceId, root]);
-  if (!rows[0]?.b) return null;
-  const m = /^\d{4}-?(\d{2})/.exec(ctx.pii.decrypt(rows[0].b));
-  return m ? Number(m[1]) : null;
-}
+import { qualifyOnOrders } from './referrals/referrals.ts';
 
 const earning = (p: Program & { configured: boolean }) => p.configured && p.enabled;
 
@@ -29,15 +21,10 @@ export function loyaltyOrderHook(ctx: AppContext): OrderHook {
     async ordersRecorded(tx, orders) {
       const program = await loadProgram(tx);
       if (!earning(program)) return;
-      const now = ctx.clock.now();
-      const entries: Entry[] = [];
-      for (const order of orders) {
-        if (order.kind !== 'sale' || order.customer_id === null) continue;
-        // History imported from before the programme started does not earn.
-        if (program.startsAt && new Date(order.placed_at) < new Date(program.startsAt)) continue;
-        entries.push(await earnForOrder(ctx, tx, program, order, now));
-        await qualifyOnOrder(tx, program, entries[entries.length - 1].customer_id, now);
-      }
+      // History imported from before the programme started does not earn.
+      const earningOrders = orders.filter((o) => o.kind === 'sale' && o.customer_id !== null && !(program.startsAt && new Date(o.placed_at) < new Date(program.startsAt)));
+      if (earningOrders.length === 0) return;
+      const entries = await earnForOrders(ctx, tx, program, earningOrders, ctx.clock.now());
       await emitEntries(tx, entries);
     },
     async refundRecorded(tx, order, refund) {
@@ -51,24 +38,47 @@ export function loyaltyOrderHook(ctx: AppContext): OrderHook {
 }
 
 /**
- * An order earns points at the tier the member held when it was placed (its own growth may lift the tier, for the
- * next order), then adds its growth value.
+ * A batch of orders earns points, each at the tier its member held when the batch arrived (an order's own growth
+ * lifts the tier for later orders), then adds its growth value; invitees' first orders qualify their referrals.
+ * Set-based: a fixed number of statements per batch, whatever its size.
  */
-async function earnForOrder(ctx: AppContext, tx: TenantTx, program: Program, order: StoredOrder, now: Date) {
-  const root = await memberRoot(tx, order.customer_id!);
-  await lockAccount(tx, root, now);
-  const tier = tiersOn(program) ? (await memberTier(tx, program.tiers, root)).level : null;
-  const quote = quoteOrder(program, order, await birthMonth(ctx, tx, root), tier ? { name: tier.name, multiplier: tier.benefits.pointsMultiplier } : undefined);
-  const entry = await earn(tx, program, root, quote.points, {
-    sourceType: 'order', sourceId: order.order_id, key: `order:${order.order_id}`, expiresAt: expiryFor(program, now),
-    detail: { amount: order.amount, base: quote.base, multiplier: quote.multiplier, applied: quote.applied, ...(tier ? { tier: tier.key } : {}) },
-  }, now);
-  const growth = orderGrowth(program, order);
-  if (tiersOn(program) && growth > 0 && !entry.duplicate) {
-    await addGrowth(tx, program, root, growth, { sourceType: 'order', sourceId: order.order_id, key: `order:${order.order_id}`, detail: { amount: order.amount } }, now);
+async function earnForOrders(ctx: AppContext, tx: TenantTx, program: LoadedProgram, orders: StoredOrder[], now: Date): Promise<Entry[]> {
+  const ids = [...new Set(orders.map((o) => o.customer_id!))];
+  const { rows } = await tx.query<{ id: string; root: string; birthday: string | null }>(
+    `SELECT c.id, c.canonical_id AS root, r.pii->>'birthday' AS birthday FROM customers c
+       JOIN customers r ON r.workspace_id = c.workspace_id AND r.id = c.canonical_id
+      WHERE c.workspace_id = $1 AND c.id = ANY($2::bigint[])`,
+    [tx.workspaceId, ids],
+  );
+  const rootOf = new Map(rows.map((r) => [Number(r.id), Number(r.root)]));
+  const birthMonthOf = new Map(rows.map((r) => [Number(r.root), r.birthday ? monthOf(ctx.pii.decrypt(r.birthday)) : null]));
+  const roots = [...new Set(rootOf.values())];
+  await lockAccounts(tx, roots, now);
+  const tiers = tiersOn(program) ? await memberTiers(tx, program.tiers, roots) : null;
+  const items = orders.map((order) => {
+    const root = rootOf.get(order.customer_id!)!;
+    const tier = tiers?.get(root)?.level;
+    const quote = quoteOrder(program, order, birthMonthOf.get(root) ?? null, tier ? { name: tier.name, multiplier: tier.benefits.pointsMultiplier } : undefined);
+    return {
+      root, points: quote.points, sourceType: 'order', sourceId: order.order_id, key: `order:${order.order_id}`, expiresAt: expiryFor(program, now),
+      detail: { amount: order.amount, base: quote.base, multiplier: quote.multiplier, applied: quote.applied, ...(tier ? { tier: tier.key } : {}) },
+    };
+  });
+  const entries = await earnMany(tx, program, items, now);
+  if (tiersOn(program)) {
+    const growth = orders.map((order, i) => ({ order, root: items[i].root, value: orderGrowth(program, order), fresh: !entries[i].duplicate }))
+      .filter((g) => g.value > 0 && g.fresh)
+      .map((g) => ({ root: g.root, value: g.value, sourceType: 'order', sourceId: g.order.order_id, key: `order:${g.order.order_id}`, detail: { amount: g.order.amount } }));
+    await addGrowthMany(tx, program, growth, now);
   }
-  return entry;
+  await qualifyOnOrders(tx, program, roots, now);
+  return entries;
 }
+
+const monthOf = (birthday: string) => {
+  const m = /^\d{4}-?(\d{2})/.exec(birthday);
+  return m ? Number(m[1]) : null;
+};
 
 /** A refund takes back the order's growth value in proportion, cumulatively like its points. */
 async function reverseGrowth(tx: TenantTx, program: Program, order: StoredOrder, refund: { refund_id: string }, now: Date) {

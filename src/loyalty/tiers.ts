@@ -98,6 +98,55 @@ export async function addGrowth(
   return { value, duplicate: false };
 }
 
+/** Many members' tiers at once (an order batch). */
+export async function memberTiers(tx: TenantTx, tiers: Tiers, roots: number[]): Promise<Map<number, MemberTier>> {
+  const { rows } = await tx.query<{ customer_id: string; tier: string; since: Date; review_at: Date | null }>(
+    `SELECT customer_id, tier, since, review_at FROM member_tiers WHERE workspace_id = $1 AND customer_id = ANY($2::bigint[])`, [tx.workspaceId, roots],
+  );
+  const found = new Map(rows.map((r) => [Number(r.customer_id), r]));
+  return new Map(roots.map((root) => {
+    const r = found.get(root);
+    const level = r ? tiers.levels.find((l) => l.key === r.tier) : undefined;
+    return [root, r && level ? { level, since: r.since, reviewAt: r.review_at } : { level: tiers.levels[0], since: r?.since ?? null, reviewAt: null }];
+  }));
+}
+
+/**
+ * addGrowth() for an order batch: entries inserted together, the period's growth summed per member in one query,
+ * and only members who crossed a threshold touched one by one.
+ */
+export async function addGrowthMany(
+  tx: TenantTx, program: Program, items: { root: number; value: number; sourceType: string; sourceId: string; key: string; detail?: Record<string, unknown> }[], now: Date,
+) {
+  const tiers = program.tiers;
+  const ws = tx.workspaceId;
+  if (items.length === 0) return;
+  const { rows } = await tx.query<{ customer_id: string }>(
+    `INSERT INTO growth_entries (workspace_id, customer_id, value, source_type, source_id, idempotency_key, detail, created_at)
+     SELECT $1, u.cid, u.v, u.st, u.sid, u.k, u.d, $8 FROM unnest($2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::jsonb[]) AS u(cid, v, st, sid, k, d)
+     ON CONFLICT (workspace_id, idempotency_key) DO NOTHING RETURNING customer_id`,
+    [ws, items.map((i) => i.root), items.map((i) => i.value), items.map((i) => i.sourceType), items.map((i) => i.sourceId), items.map((i) => i.key), items.map((i) => JSON.stringify(i.detail ?? {})), now],
+  );
+  const roots = [...new Set(rows.map((r) => Number(r.customer_id)))];
+  if (roots.length === 0) return;
+  const sums = await tx.query<{ root: string; n: string }>(
+    `SELECT c.canonical_id AS root, sum(g.value) AS n FROM growth_entries g JOIN customers c ON c.workspace_id = g.workspace_id AND c.id = g.customer_id
+      WHERE g.workspace_id = $1 AND g.customer_id = ANY(ARRAY(SELECT id FROM customers WHERE workspace_id = $1 AND canonical_id = ANY($2::bigint[])))
+        AND g.created_at > $3 AND g.created_at <= $4 GROUP BY 1`,
+    [ws, roots, new Date(now.getTime() - tiers.periodDays * DAY), now],
+  );
+  const current = await memberTiers(tx, tiers, roots);
+  const events: LoyaltyEvent[] = [];
+  for (const r of sums.rows) {
+    const root = Number(r.root);
+    const growth = Math.max(0, Number(r.n));
+    const was = current.get(root)!.level;
+    const target = levelFor(tiers, growth);
+    if (rank(tiers, target.key) > rank(tiers, was.key)) events.push(await setTier(tx, tiers, root, was, target, 'upgrade', growth, now, reviewFrom(tiers, target, now)));
+  }
+  await emitEvents(tx, events);
+}
+
 /**
  * A tier's period has ended: kept when the growth over the period reaches its retention figure (a new period
  * starts where the old one ended), otherwise lowered to the tier the growth supports.

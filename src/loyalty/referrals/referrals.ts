@@ -160,13 +160,13 @@ async function reward(tx: TenantTx, program: Program, r: Referral, now: Date): P
   return { ...r, status: 'rewarded' };
 }
 
-/** An invitee's first order qualifies their referral (when that is the programme's qualifying event). */
-export async function qualifyOnOrder(tx: TenantTx, program: LoadedProgram, inviteeRoot: number, now: Date) {
+/** Invitees' first orders qualify their referrals (when that is the programme's qualifying event). */
+export async function qualifyOnOrders(tx: TenantTx, program: LoadedProgram, inviteeRoots: number[], now: Date) {
   if (!program.configured || !program.referral.enabled || program.referral.qualifyingEvent !== 'first_order') return;
   const { rows } = await tx.query(
     `SELECT * FROM referrals WHERE workspace_id = $1 AND status = 'invited'
-        AND invitee_id = ANY(ARRAY(SELECT id FROM customers WHERE workspace_id = $1 AND canonical_id = $2)) FOR UPDATE`,
-    [tx.workspaceId, inviteeRoot],
+        AND invitee_id = ANY(ARRAY(SELECT id FROM customers WHERE workspace_id = $1 AND canonical_id = ANY($2::bigint[]))) ORDER BY id FOR UPDATE`,
+    [tx.workspaceId, inviteeRoots],
   );
   for (const r of rows) await qualify(tx, program, view(r), now);
 }
