@@ -52,22 +52,35 @@ export async function memberRoot(tx: TenantTx, customerId: number): Promise<numb
 }
 
 /**
- * Locks the member's account (creating it), after folding in the lots and debt of profiles merged into this one
- * since, so points earned before a merge are spendable after it.
+ * Locks members' accounts (creating them) in id order, so two transactions locking the same members cannot
+ * deadlock, after folding in the lots and debt of profiles merged into them since: points earned before a merge are
+ * spendable after it.
  */
-export async function lockAccount(tx: TenantTx, root: number, now: Date): Promise<Account> {
-  await tx.query(`INSERT INTO points_accounts (workspace_id, customer_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [tx.workspaceId, root]);
-  const { rows } = await tx.query(`SELECT ${ACCOUNT_COLUMNS} FROM points_accounts WHERE workspace_id = $1 AND customer_id = $2 FOR UPDATE`, [tx.workspaceId, root]);
-  let account = num(rows[0]);
-  const merged = await tx.query(
-    `SELECT ${ACCOUNT_COLUMNS} FROM points_accounts
-      WHERE workspace_id = $1 AND customer_id = ANY(ARRAY(SELECT id FROM customers WHERE workspace_id = $1 AND canonical_id = $2 AND id <> $2))
-        AND (balance <> 0 OR debt <> 0)
-      ORDER BY customer_id FOR UPDATE`,
-    [tx.workspaceId, root],
+export async function lockAccounts(tx: TenantTx, roots: number[], now: Date): Promise<Map<number, Account>> {
+  const ids = [...new Set(roots)].sort((x, y) => x - y);
+  await tx.query(
+    `INSERT INTO points_accounts (workspace_id, customer_id) SELECT $1, u.id FROM unnest($2::bigint[]) AS u(id) ORDER BY u.id ON CONFLICT DO NOTHING`,
+    [tx.workspaceId, ids],
   );
-  for (const row of merged.rows.map(num)) account = await absorb(tx, account, row, now);
-  return account;
+  const { rows } = await tx.query(
+    `SELECT ${ACCOUNT_COLUMNS} FROM points_accounts WHERE workspace_id = $1 AND customer_id = ANY($2::bigint[]) ORDER BY customer_id FOR UPDATE`,
+    [tx.workspaceId, ids],
+  );
+  const accounts = new Map(rows.map(num).map((acc) => [acc.customer_id, acc]));
+  const merged = await tx.query(
+    `SELECT ${ACCOUNT_COLUMNS.split(', ').map((c) => `a.${c}`).join(', ')}, c.canonical_id AS root FROM points_accounts a
+       JOIN customers c ON c.workspace_id = a.workspace_id AND c.id = a.customer_id
+      WHERE a.workspace_id = $1 AND (a.balance <> 0 OR a.debt <> 0)
+        AND a.customer_id = ANY(ARRAY(SELECT id FROM customers WHERE workspace_id = $1 AND canonical_id = ANY($2::bigint[]) AND id <> canonical_id))
+      ORDER BY a.customer_id FOR UPDATE OF a`,
+    [tx.workspaceId, ids],
+  );
+  for (const { root, ...from } of merged.rows) accounts.set(Number(root), await absorb(tx, accounts.get(Number(root))!, num(from), now));
+  return accounts;
+}
+
+export async function lockAccount(tx: TenantTx, root: number, now: Date): Promise<Account> {
+  return (await lockAccounts(tx, [root], now)).get(root)!;
 }
 
 async function absorb(tx: TenantTx, into: Account, from: Account, now: Date): Promise<Account> {
@@ -105,12 +118,16 @@ export async function replayed(tx: TenantTx, key: string, root?: number): Promis
   const { rows } = await tx.query(`SELECT * FROM points_entries WHERE workspace_id = $1 AND idempotency_key = $2`, [tx.workspaceId, key]);
   if (!rows[0]) return null;
   const entry = entryView(rows[0]);
-  // Entries stay on the profile that earned them; after a merge they belong to the survivor.
-  if (root !== undefined && entry.customer_id !== root && (await memberRoot(tx, entry.customer_id)) !== root) {
-    const field = key.split(':')[0];
-    throw new AppError(409, 'conflict', `${key.slice(field.length + 1)} was already used for another member`, [{ field: 'reference', message: 'already used for another member' }]);
-  }
+  if (root !== undefined) await assertSameMember(tx, entry, root);
   return { ...entry, duplicate: true };
+}
+
+/** A replayed key must be the same member's: entries stay on the profile that earned them, which after a merge is the survivor's. */
+async function assertSameMember(tx: TenantTx, entry: Entry, root: number) {
+  if (entry.customer_id === root || (await memberRoot(tx, entry.customer_id)) === root) return;
+  const key = entry.idempotency_key;
+  const field = key.split(':')[0];
+  throw new AppError(409, 'conflict', `${key.slice(field.length + 1)} was already used for another member`, [{ field: 'reference', message: 'already used for another member' }]);
 }
 
 /** The lot a crediting entry creates; `remaining` is less than its points when part of them repaid a debt. */
@@ -146,70 +163,6 @@ async function takeFromLots(tx: TenantTx, customerId: number, points: number, pr
   return taken;
 }
 
-/** Points earned today (local day), for the programme's daily cap. */
-async function earnedToday(tx: TenantTx, customerId: number, program: Program, now: Date): Promise<number> {
-  const { start, end } = localDayBounds(now, program.timezone);
-  const { rows } = await tx.query<{ n: string | null }>(
-    `SELECT sum(points) AS n FROM points_entries WHERE workspace_id = $1 AND customer_id = $2 AND kind = 'earn' AND created_at >= $3 AND created_at < $4`,
-    [tx.workspaceId, customerId, start, end],
-  );
-  return Number(rows[0].n ?? 0);
-}
-
-/**
- * Adds points as a new lot. A debt left by earlier reversals is repaid first. The daily cap trims what is over it
- * (the entry records the trimmed amount); an earn trimmed to nothing is still recorded, so a replay is recognised.
- */
-export async function earn(
-  tx: TenantTx, program: Program, root: number, points: number, s: Source & { expiresAt: Date | null }, now: Date,
-): Promise<Entry> {
-  if (!Number.isInteger(points) || points < 0) throw badRequest('points', 'must be a whole number of points, 0 or more');
-  let account = await lockAccount(tx, root, now);
-  const prior = await replayed(tx, s.key, root);
-  if (prior) return prior;
-  let granted = points;
-  const detail: Record<string, unknown> = { ...s.detail };
-  if (program.dailyCap > 0 && granted > 0) {
-    const room = Math.max(0, program.dailyCap - (await earnedToday(tx, root, program, now)));
-    if (granted > room) {
-      detail.cappedFrom = granted;
-      detail.cap = `daily cap ${program.dailyCap}`;
-      granted = room;
-    }
-  }
-  const repay = Math.min(account.debt, granted);
-  if (repay > 0) detail.debtRepaid = repay;
-  const entry = await insertEntry(tx, root, 'earn', granted, { ...s, detail }, now);
-  if (granted > 0) await insertLot(tx, entry, granted - repay, s.expiresAt);
-  account = await setAccount(tx, { ...account, balance: account.balance + granted, debt: account.debt - repay, earned_total: account.earned_total + granted }, now);
-  return { ...entry, balance: account.balance };
-}
-
-/**
- * Locks many members' accounts at once, in id order (two batches locking the same members cannot deadlock), folding
- * in merged profiles' points where there are any (one member at a time: rare).
- */
-export async function lockAccounts(tx: TenantTx, roots: number[], now: Date): Promise<Map<number, Account>> {
-  const ids = [...new Set(roots)].sort((a, b) => a - b);
-  await tx.query(
-    `INSERT INTO points_accounts (workspace_id, customer_id) SELECT $1, u.id FROM unnest($2::bigint[]) AS u(id) ORDER BY u.id ON CONFLICT DO NOTHING`,
-    [tx.workspaceId, ids],
-  );
-  const { rows } = await tx.query(
-    `SELECT ${ACCOUNT_COLUMNS} FROM points_accounts WHERE workspace_id = $1 AND customer_id = ANY($2::bigint[]) ORDER BY customer_id FOR UPDATE`,
-    [tx.workspaceId, ids],
-  );
-  const accounts = new Map(rows.map(num).map((a) => [a.customer_id, a]));
-  const merged = await tx.query<{ root: string }>(
-    `SELECT DISTINCT c.canonical_id AS root FROM points_accounts a JOIN customers c ON c.workspace_id = a.workspace_id AND c.id = a.customer_id
-      WHERE a.workspace_id = $1 AND (a.balance <> 0 OR a.debt <> 0)
-        AND a.customer_id = ANY(ARRAY(SELECT id FROM customers WHERE workspace_id = $1 AND canonical_id = ANY($2::bigint[]) AND id <> canonical_id))`,
-    [tx.workspaceId, ids],
-  );
-  for (const m of merged.rows) accounts.set(Number(m.root), await lockAccount(tx, Number(m.root), now));
-  return accounts;
-}
-
 export interface EarnItem extends Source {
   root: number;
   points: number;
@@ -217,8 +170,9 @@ export interface EarnItem extends Source {
 }
 
 /**
- * earn() for many members in one go (an order batch): the same rules — replays answered with their entry, debts
- * repaid first, the daily cap — in a fixed number of statements instead of a dozen per order.
+ * Adds points as new lots, for one member or many (an order batch) in a fixed number of statements. A debt left by
+ * earlier reversals is repaid first. The daily cap trims what is over it (the entry records the trimmed amount); an
+ * earn trimmed to nothing is still recorded, so a replay is recognised and answered with the stored entry.
  */
 export async function earnMany(tx: TenantTx, program: Program, items: EarnItem[], now: Date): Promise<Entry[]> {
   if (items.length === 0) return [];
@@ -227,6 +181,10 @@ export async function earnMany(tx: TenantTx, program: Program, items: EarnItem[]
   const accounts = await lockAccounts(tx, items.map((i) => i.root), now);
   const prior = await tx.query(`SELECT * FROM points_entries WHERE workspace_id = $1 AND idempotency_key = ANY($2::text[])`, [ws, items.map((i) => i.key)]);
   const replays = new Map(prior.rows.map((r: any) => [r.idempotency_key as string, { ...entryView(r), duplicate: true }]));
+  for (const item of items) {
+    const replay = replays.get(item.key);
+    if (replay) await assertSameMember(tx, replay, item.root);
+  }
   const today = new Map<number, number>();
   if (program.dailyCap > 0) {
     const { start, end } = localDayBounds(now, program.timezone);
@@ -286,6 +244,10 @@ export async function earnMany(tx: TenantTx, program: Program, items: EarnItem[]
   }
   const balances = new Map(fresh.map((f) => [f.item.key, f.balance]));
   return items.map((i) => replays.get(i.key) ?? { ...stored.get(i.key)!, balance: balances.get(i.key) });
+}
+
+export async function earn(tx: TenantTx, program: Program, root: number, points: number, s: Source & { expiresAt: Date | null }, now: Date): Promise<Entry> {
+  return (await earnMany(tx, program, [{ ...s, root, points }], now))[0];
 }
 
 /** Spends points now (a redemption confirmed at once). Refused when the balance does not cover it. */

@@ -98,7 +98,7 @@ export function registerMemberRoutes(app: FastifyInstance, ctx: AppContext) {
       const program = await loadProgram(tx);
       const now = ctx.clock.now();
       const account = await getAccount(tx, root);
-      const expiring = await tx.query<{ month: string; points: string; first: Date }>(
+      const expiring = await tx.query<{ points: string | null; first: Date | null }>(
         `SELECT sum(l.remaining) AS points, min(l.expires_at) AS first FROM points_lots l JOIN customers c ON c.workspace_id = l.workspace_id AND c.id = l.customer_id
           WHERE l.workspace_id = $1 AND c.canonical_id = $2 AND l.remaining > 0 AND l.expires_at > $3 AND l.expires_at <= $4`,
         [actor.workspaceId, root, now, new Date(now.getTime() + 30 * DAY)],

@@ -8,7 +8,7 @@ import { localDayBounds } from '../kernel/time.ts';
 import type { StoredOrder } from '../ingest/orders/orders.ts';
 import type { OrderHook } from '../ingest/orders/hooks.ts';
 import { expiryFor, orderGrowth, quoteOrder } from './earn.ts';
-import { addGrowth, addGrowthMany, memberTiers, tiersOn } from './tiers.ts';
+import { addGrowth, memberTiers, tiersOn } from './tiers.ts';
 import { earn, earnMany, type Entry, lockAccount, lockAccounts, memberRoot, replayed, reverse } from './ledger.ts';
 import { type LoadedProgram, loadProgram, type Program } from './program.ts';
 import { emitEntries } from './events.ts';
@@ -69,7 +69,7 @@ async function earnForOrders(ctx: AppContext, tx: TenantTx, program: LoadedProgr
     const growth = orders.map((order, i) => ({ order, root: items[i].root, value: orderGrowth(program, order), fresh: !entries[i].duplicate }))
       .filter((g) => g.value > 0 && g.fresh)
       .map((g) => ({ root: g.root, value: g.value, sourceType: 'order', sourceId: g.order.order_id, key: `order:${g.order.order_id}`, detail: { amount: g.order.amount } }));
-    await addGrowthMany(tx, program, growth, now);
+    await addGrowth(tx, program, growth, now);
   }
   await qualifyOnOrders(tx, program, roots, now);
   return entries;
@@ -80,7 +80,14 @@ const monthOf = (birthday: string) => {
   return m ? Number(m[1]) : null;
 };
 
-/** A refund takes back the order's growth value in proportion, cumulatively like its points. */
+/**
+ * What a refund takes back of what an order earned: the refunded share of the money, less what earlier refunds of
+ * the order took. Cumulative, so partial refunds that add up to the whole order take back exactly what was earned,
+ * whatever the rounding of each.
+ */
+const refundShare = (earned: number, order: StoredOrder, alreadyTaken: number) => Math.floor((earned * order.refunded_amount) / order.amount) - alreadyTaken;
+
+/** A refund takes back the order's growth value in proportion, like its points. */
 async function reverseGrowth(tx: TenantTx, program: Program, order: StoredOrder, refund: { refund_id: string }, now: Date) {
   const { rows } = await tx.query<{ value: string; customer_id: string; prior: string | null }>(
     `SELECT g.value, g.customer_id,
@@ -90,19 +97,16 @@ async function reverseGrowth(tx: TenantTx, program: Program, order: StoredOrder,
   );
   const earned = rows[0];
   if (!earned) return;
-  const take = Math.floor((Number(earned.value) * order.refunded_amount) / order.amount) - Number(earned.prior ?? 0);
+  const take = refundShare(Number(earned.value), order, Number(earned.prior ?? 0));
   if (take <= 0) return;
   const root = await memberRoot(tx, Number(earned.customer_id));
   await lockAccount(tx, root, now);
-  await addGrowth(tx, program, root, -take, {
-    sourceType: 'refund', sourceId: refund.refund_id, key: `refund:${refund.refund_id}`, detail: { order: order.order_id }, reachedAfter: new Date(order.placed_at),
-  }, now);
+  await addGrowth(tx, program, [{
+    root, value: -take, sourceType: 'refund', sourceId: refund.refund_id, key: `refund:${refund.refund_id}`, detail: { order: order.order_id }, reachedAfter: new Date(order.placed_at),
+  }], now);
 }
 
-/**
- * A refund takes back the share of the order's points that its money was: cumulative, so partial refunds that add
- * up to the whole order take back exactly what was earned, whatever the rounding of each.
- */
+/** A refund takes back the share of the order's points that its money was. */
 export async function reverseForRefund(tx: TenantTx, program: Program, order: StoredOrder, refund: { refund_id: string }, now: Date): Promise<Entry | null> {
   const { rows } = await tx.query<{ id: string; points: string; customer_id: string; lot: string | null }>(
     `SELECT e.id, e.points, e.customer_id, (SELECT l.id FROM points_lots l WHERE l.workspace_id = e.workspace_id AND l.entry_id = e.id) AS lot
@@ -115,7 +119,7 @@ export async function reverseForRefund(tx: TenantTx, program: Program, order: St
     `SELECT sum((detail->>'target')::bigint) AS n FROM points_entries WHERE workspace_id = $1 AND source_type = 'refund' AND detail->>'order' = $2`,
     [tx.workspaceId, order.order_id],
   );
-  const target = Math.floor((Number(earned.points) * order.refunded_amount) / order.amount) - Number(prior.rows[0].n ?? 0);
+  const target = refundShare(Number(earned.points), order, Number(prior.rows[0].n ?? 0));
   if (target <= 0) return null;
   // The points follow the member through merges: reverse on the account that holds them now.
   const root = await memberRoot(tx, Number(earned.customer_id));
@@ -153,7 +157,7 @@ export async function earnAction(ctx: AppContext, tx: TenantTx, customerId: numb
   }, now);
   const growth = program.tiers.growth.actions[action] ?? 0;
   if (tiersOn(program) && growth > 0 && !entry.duplicate) {
-    await addGrowth(tx, program, root, growth, { sourceType: 'action', sourceId: actionId, key, detail: { action } }, now);
+    await addGrowth(tx, program, [{ root, value: growth, sourceType: 'action', sourceId: actionId, key, detail: { action } }], now);
   }
   await emitEntries(tx, [entry]);
   return entry;

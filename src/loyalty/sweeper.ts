@@ -3,11 +3,11 @@
 // reviewed at the end of their period (with a warning before), and bulk coupon issues advance. Each member or
 // checkout is settled in its own transaction.
 import type { AppContext } from '../kernel/context.ts';
-import { withTenant } from '../kernel/tenant.ts';
+import { type TenantTx, withTenant } from '../kernel/tenant.ts';
 import { Poller } from '../kernel/poller.ts';
-import { expireMember, lockAccount, memberRoot } from './ledger.ts';
+import { expireMember, memberRoot } from './ledger.ts';
 import { emitEntries, emitEvents } from './events.ts';
-import { loadProgram } from './program.ts';
+import { type LoadedProgram, loadProgram } from './program.ts';
 import { reviewMember, tiersOn, warnMember } from './tiers.ts';
 import { releaseCoupons } from './coupons/checkout.ts';
 import { runIssueChunk } from './coupons/jobs.ts';
@@ -43,10 +43,7 @@ export class PointsSweeper {
     const expired = await this.expirePoints(now);
     const workspaces = await this.ctx.db.query<{ workspace_id: string }>(`SELECT workspace_id FROM loyalty_programs`);
     let tiers = false;
-    for (const { workspace_id } of workspaces.rows) {
-      tiers = (await this.reviewTiers(workspace_id, now)) || tiers;
-      await this.announceExpiring(workspace_id, now);
-    }
+    for (const { workspace_id } of workspaces.rows) tiers = (await this.settleWorkspace(workspace_id, now)) || tiers;
     return more.some(Boolean) || expired || tiers;
   }
 
@@ -85,42 +82,45 @@ export class PointsSweeper {
     return rows.length >= BATCH;
   }
 
-  /** Reviews tiers whose period ended and warns members whose review is near. */
-  private async reviewTiers(workspaceId: string, now: Date): Promise<boolean> {
-    return withTenant(this.ctx.db, workspaceId, async (tx) => {
+  /** One transaction per workspace with a programme: tier reviews and warnings, then expiring-points notices. */
+  private async settleWorkspace(workspaceId: string, now: Date): Promise<boolean> {
+    const { more, changed } = await withTenant(this.ctx.db, workspaceId, async (tx) => {
       const program = await loadProgram(tx);
-      if (!tiersOn(program)) return false;
-      const due = await tx.query<{ customer_id: string; review: boolean }>(
-        `SELECT customer_id, review_at <= $2 AS review FROM member_tiers
-          WHERE workspace_id = $1 AND (review_at <= $2 OR (warned_at IS NULL AND review_at <= $3)) ORDER BY review_at LIMIT ${BATCH}`,
-        [workspaceId, now, new Date(now.getTime() + program.tiers.warnDays * DAY)],
-      );
-      for (const row of due.rows) {
-        const root = Number(row.customer_id);
-        await lockAccount(tx, root, now);
-        await emitEvents(tx, row.review ? await reviewMember(tx, program, root, now) : await warnMember(tx, program, root, now));
-      }
-      if (due.rows.length) this.ctx.changes.customersChanged(workspaceId, due.rows.map((r) => Number(r.customer_id)));
-      return due.rows.length >= BATCH;
+      const tiers = tiersOn(program) ? await reviewTiers(tx, program, now) : { more: false, changed: [] };
+      await announceExpiring(tx, program, now);
+      return tiers;
     });
+    if (changed.length) this.ctx.changes.customersChanged(workspaceId, changed);
+    return more;
   }
+}
 
-  /** One points_expiring event per member for lots that expire within the notice period, sent once per lot. */
-  private async announceExpiring(workspaceId: string, now: Date) {
-    await withTenant(this.ctx.db, workspaceId, async (tx) => {
-      const program = await loadProgram(tx);
-      if (program.expiringNoticeDays === 0) return;
-      const { rows } = await tx.query<{ customer_id: string; points: string; first: Date; lots: string[] }>(
-        `WITH due AS (
-           UPDATE points_lots SET notified_at = $2 WHERE workspace_id = $1 AND remaining > 0 AND notified_at IS NULL AND expires_at > $2 AND expires_at <= $3
-           RETURNING customer_id, remaining, expires_at, id)
-         SELECT customer_id, sum(remaining) AS points, min(expires_at) AS first, array_agg(id::text) AS lots FROM due GROUP BY customer_id`,
-        [workspaceId, now, new Date(now.getTime() + program.expiringNoticeDays * DAY)],
-      );
-      await emitEvents(tx, rows.map((r) => ({
-        key: `points-expiring:${r.customer_id}:${r.lots.sort().join('-').slice(0, 200)}`, customerId: Number(r.customer_id), event: 'points_expiring', at: now,
-        properties: { points: Number(r.points), expires_at: new Date(r.first).toISOString(), days_left: Math.ceil((new Date(r.first).getTime() - now.getTime()) / DAY) },
-      })));
-    });
+/** Reviews tiers whose period ended and warns members whose review is near. */
+async function reviewTiers(tx: TenantTx, program: LoadedProgram, now: Date): Promise<{ more: boolean; changed: number[] }> {
+  const due = await tx.query<{ customer_id: string; review: boolean }>(
+    `SELECT customer_id, review_at <= $2 AS review FROM member_tiers
+      WHERE workspace_id = $1 AND (review_at <= $2 OR (warned_at IS NULL AND review_at <= $3)) ORDER BY review_at LIMIT ${BATCH}`,
+    [tx.workspaceId, now, new Date(now.getTime() + program.tiers.warnDays * DAY)],
+  );
+  for (const row of due.rows) {
+    const root = Number(row.customer_id);
+    await emitEvents(tx, row.review ? await reviewMember(tx, program, root, now) : await warnMember(tx, program, root, now));
   }
+  return { more: due.rows.length >= BATCH, changed: due.rows.map((r) => Number(r.customer_id)) };
+}
+
+/** One points_expiring event per member for lots that expire within the notice period, sent once per lot. */
+async function announceExpiring(tx: TenantTx, program: LoadedProgram, now: Date) {
+  if (program.expiringNoticeDays === 0) return;
+  const { rows } = await tx.query<{ customer_id: string; points: string; first: Date; lots: string[] }>(
+    `WITH due AS (
+       UPDATE points_lots SET notified_at = $2 WHERE workspace_id = $1 AND remaining > 0 AND notified_at IS NULL AND expires_at > $2 AND expires_at <= $3
+       RETURNING customer_id, remaining, expires_at, id)
+     SELECT customer_id, sum(remaining) AS points, min(expires_at) AS first, array_agg(id::text) AS lots FROM due GROUP BY customer_id`,
+    [tx.workspaceId, now, new Date(now.getTime() + program.expiringNoticeDays * DAY)],
+  );
+  await emitEvents(tx, rows.map((r) => ({
+    key: `points-expiring:${r.customer_id}:${r.lots.sort().join('-').slice(0, 200)}`, customerId: Number(r.customer_id), event: 'points_expiring', at: now,
+    properties: { points: Number(r.points), expires_at: new Date(r.first).toISOString(), days_left: Math.ceil((new Date(r.first).getTime() - now.getTime()) / DAY) },
+  })));
 }

@@ -28,29 +28,40 @@ const rank = (tiers: Tiers, key: string) => Math.max(0, tiers.levels.findIndex((
 const retainOf = (l: Level) => l.retain ?? l.threshold;
 
 /**
- * Growth over the rolling period ending `now` (or from `since`), across the member's merged profiles. Entries made at
- * the very start of the period are outside it: the growth that reached a tier does not also keep it.
+ * Growth per member between `since` (excluded) and `until`, across each member's merged profiles: the profiles
+ * first, then their entries by (customer, time), a plan that stays an index lookup however large the tables grow.
+ * Entries made at the very start of a period are outside it: the growth that reached a tier does not also keep it.
  */
-export async function rollingGrowth(tx: TenantTx, tiers: Tiers, root: number, now: Date, since = new Date(now.getTime() - tiers.periodDays * DAY)): Promise<number> {
-  const { rows } = await tx.query<{ n: string | null }>(
-    // The member's profiles first, then their entries by (customer, time): a plan that stays an index lookup
-    // however large the tables grow.
-    `SELECT sum(g.value) AS n FROM growth_entries g
-      WHERE g.workspace_id = $1 AND g.customer_id = ANY(ARRAY(SELECT id FROM customers WHERE workspace_id = $1 AND canonical_id = $2))
-        AND g.created_at > $3 AND g.created_at <= $4`,
-    [tx.workspaceId, root, since, now],
+async function growthOf(tx: TenantTx, roots: number[], since: Date, until: Date): Promise<Map<number, number>> {
+  const { rows } = await tx.query<{ root: string; n: string }>(
+    `SELECT c.canonical_id AS root, sum(g.value) AS n FROM growth_entries g JOIN customers c ON c.workspace_id = g.workspace_id AND c.id = g.customer_id
+      WHERE g.workspace_id = $1 AND g.customer_id = ANY(ARRAY(SELECT id FROM customers WHERE workspace_id = $1 AND canonical_id = ANY($2::bigint[])))
+        AND g.created_at > $3 AND g.created_at <= $4 GROUP BY 1`,
+    [tx.workspaceId, roots, since, until],
   );
-  return Math.max(0, Number(rows[0].n ?? 0));
+  return new Map(rows.map((r) => [Number(r.root), Math.max(0, Number(r.n))]));
+}
+
+/** Growth over the rolling period ending `now` (or from `since`). */
+export async function rollingGrowth(tx: TenantTx, tiers: Tiers, root: number, now: Date, since = new Date(now.getTime() - tiers.periodDays * DAY)): Promise<number> {
+  return (await growthOf(tx, [root], since, now)).get(root) ?? 0;
+}
+
+/** Members' tiers; a member without one, or whose tier was removed from the programme, is on the base tier. */
+export async function memberTiers(tx: TenantTx, tiers: Tiers, roots: number[]): Promise<Map<number, MemberTier>> {
+  const { rows } = await tx.query<{ customer_id: string; tier: string; since: Date; review_at: Date | null }>(
+    `SELECT customer_id, tier, since, review_at FROM member_tiers WHERE workspace_id = $1 AND customer_id = ANY($2::bigint[])`, [tx.workspaceId, roots],
+  );
+  const found = new Map(rows.map((r) => [Number(r.customer_id), r]));
+  return new Map(roots.map((root) => {
+    const r = found.get(root);
+    const level = r ? tiers.levels.find((l) => l.key === r.tier) : undefined;
+    return [root, r && level ? { level, since: r.since, reviewAt: r.review_at } : { level: tiers.levels[0], since: r?.since ?? null, reviewAt: null }];
+  }));
 }
 
 export async function memberTier(tx: TenantTx, tiers: Tiers, root: number): Promise<MemberTier> {
-  const { rows } = await tx.query<{ tier: string; since: Date; review_at: Date | null }>(
-    `SELECT tier, since, review_at FROM member_tiers WHERE workspace_id = $1 AND customer_id = $2`, [tx.workspaceId, root],
-  );
-  const level = rows[0] ? tiers.levels.find((l) => l.key === rows[0].tier) : undefined;
-  // A tier removed from the programme since counts as the base tier until the next review.
-  if (!rows[0] || !level) return { level: tiers.levels[0], since: rows[0]?.since ?? null, reviewAt: null };
-  return { level, since: rows[0].since, reviewAt: rows[0].review_at };
+  return (await memberTiers(tx, tiers, [root])).get(root)!;
 }
 
 async function setTier(tx: TenantTx, tiers: Tiers, root: number, from: Level, to: Level, reason: string, growth: number, now: Date, reviewAt: Date | null): Promise<LoyaltyEvent> {
@@ -69,80 +80,49 @@ async function setTier(tx: TenantTx, tiers: Tiers, root: number, from: Level, to
 
 const reviewFrom = (tiers: Tiers, level: Level, start: Date) => (level === tiers.levels[0] ? null : new Date(start.getTime() + tiers.periodDays * DAY));
 
-/**
- * Records growth (idempotent by key; a replay changes nothing) and moves the member up at once when the growth
- * crosses a threshold. A negative entry (a refund) lowers the tier only when the tier was reached after the refunded
- * order was placed and the growth no longer supports it: buying a tier and returning the goods does not keep it.
- */
-export async function addGrowth(
-  tx: TenantTx, program: Program, root: number, value: number,
-  s: { sourceType: string; sourceId: string; key: string; detail?: Record<string, unknown>; reachedAfter?: Date }, now: Date,
-): Promise<{ value: number; duplicate: boolean }> {
-  const tiers = program.tiers;
-  const inserted = await tx.query(
-    `INSERT INTO growth_entries (workspace_id, customer_id, value, source_type, source_id, idempotency_key, detail, created_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (workspace_id, idempotency_key) DO NOTHING RETURNING id`,
-    [tx.workspaceId, root, value, s.sourceType, s.sourceId, s.key, JSON.stringify(s.detail ?? {}), now],
-  );
-  if (inserted.rows.length === 0) return { value, duplicate: true };
-  const growth = await rollingGrowth(tx, tiers, root, now);
-  const current = await memberTier(tx, tiers, root);
-  const target = levelFor(tiers, growth);
-  const events: LoyaltyEvent[] = [];
-  if (rank(tiers, target.key) > rank(tiers, current.level.key)) {
-    events.push(await setTier(tx, tiers, root, current.level, target, 'upgrade', growth, now, reviewFrom(tiers, target, now)));
-  } else if (value < 0 && s.reachedAfter && current.since && current.since >= s.reachedAfter && rank(tiers, target.key) < rank(tiers, current.level.key)) {
-    events.push(await setTier(tx, tiers, root, current.level, target, 'refund', growth, now, reviewFrom(tiers, target, now)));
-  }
-  await emitEvents(tx, events);
-  return { value, duplicate: false };
-}
-
-/** Many members' tiers at once (an order batch). */
-export async function memberTiers(tx: TenantTx, tiers: Tiers, roots: number[]): Promise<Map<number, MemberTier>> {
-  const { rows } = await tx.query<{ customer_id: string; tier: string; since: Date; review_at: Date | null }>(
-    `SELECT customer_id, tier, since, review_at FROM member_tiers WHERE workspace_id = $1 AND customer_id = ANY($2::bigint[])`, [tx.workspaceId, roots],
-  );
-  const found = new Map(rows.map((r) => [Number(r.customer_id), r]));
-  return new Map(roots.map((root) => {
-    const r = found.get(root);
-    const level = r ? tiers.levels.find((l) => l.key === r.tier) : undefined;
-    return [root, r && level ? { level, since: r.since, reviewAt: r.review_at } : { level: tiers.levels[0], since: r?.since ?? null, reviewAt: null }];
-  }));
+export interface GrowthItem {
+  root: number;
+  value: number;
+  sourceType: string;
+  sourceId: string;
+  key: string;
+  detail?: Record<string, unknown>;
+  /** For a refund: when the refunded order was placed. */
+  reachedAfter?: Date;
 }
 
 /**
- * addGrowth() for an order batch: entries inserted together, the period's growth summed per member in one query,
- * and only members who crossed a threshold touched one by one.
+ * Records growth for one member or an order batch (idempotent by key; a replay changes nothing) and moves members
+ * up at once when their growth crosses a threshold; only members whose tier changes are touched one by one. A
+ * refund lowers the tier only when the tier was reached after the refunded order was placed and the growth no
+ * longer supports it: buying a tier and returning the goods does not keep it.
  */
-export async function addGrowthMany(
-  tx: TenantTx, program: Program, items: { root: number; value: number; sourceType: string; sourceId: string; key: string; detail?: Record<string, unknown> }[], now: Date,
-) {
+export async function addGrowth(tx: TenantTx, program: Program, items: GrowthItem[], now: Date) {
   const tiers = program.tiers;
-  const ws = tx.workspaceId;
   if (items.length === 0) return;
-  const { rows } = await tx.query<{ customer_id: string }>(
+  const { rows } = await tx.query<{ idempotency_key: string }>(
     `INSERT INTO growth_entries (workspace_id, customer_id, value, source_type, source_id, idempotency_key, detail, created_at)
      SELECT $1, u.cid, u.v, u.st, u.sid, u.k, u.d, $8 FROM unnest($2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::jsonb[]) AS u(cid, v, st, sid, k, d)
-     ON CONFLICT (workspace_id, idempotency_key) DO NOTHING RETURNING customer_id`,
-    [ws, items.map((i) => i.root), items.map((i) => i.value), items.map((i) => i.sourceType), items.map((i) => i.sourceId), items.map((i) => i.key), items.map((i) => JSON.stringify(i.detail ?? {})), now],
+     ON CONFLICT (workspace_id, idempotency_key) DO NOTHING RETURNING idempotency_key`,
+    [tx.workspaceId, items.map((i) => i.root), items.map((i) => i.value), items.map((i) => i.sourceType), items.map((i) => i.sourceId), items.map((i) => i.key), items.map((i) => JSON.stringify(i.detail ?? {})), now],
   );
-  const roots = [...new Set(rows.map((r) => Number(r.customer_id)))];
+  const inserted = new Set(rows.map((r) => r.idempotency_key));
+  const fresh = items.filter((i) => inserted.has(i.key));
+  const roots = [...new Set(fresh.map((i) => i.root))];
   if (roots.length === 0) return;
-  const sums = await tx.query<{ root: string; n: string }>(
-    `SELECT c.canonical_id AS root, sum(g.value) AS n FROM growth_entries g JOIN customers c ON c.workspace_id = g.workspace_id AND c.id = g.customer_id
-      WHERE g.workspace_id = $1 AND g.customer_id = ANY(ARRAY(SELECT id FROM customers WHERE workspace_id = $1 AND canonical_id = ANY($2::bigint[])))
-        AND g.created_at > $3 AND g.created_at <= $4 GROUP BY 1`,
-    [ws, roots, new Date(now.getTime() - tiers.periodDays * DAY), now],
-  );
+  const growth = await growthOf(tx, roots, new Date(now.getTime() - tiers.periodDays * DAY), now);
   const current = await memberTiers(tx, tiers, roots);
   const events: LoyaltyEvent[] = [];
-  for (const r of sums.rows) {
-    const root = Number(r.root);
-    const growth = Math.max(0, Number(r.n));
-    const was = current.get(root)!.level;
-    const target = levelFor(tiers, growth);
-    if (rank(tiers, target.key) > rank(tiers, was.key)) events.push(await setTier(tx, tiers, root, was, target, 'upgrade', growth, now, reviewFrom(tiers, target, now)));
+  for (const root of roots) {
+    const g = growth.get(root) ?? 0;
+    const { level: was, since } = current.get(root)!;
+    const target = levelFor(tiers, g);
+    const refundedOrderBoughtIt = fresh.some((i) => i.root === root && i.value < 0 && i.reachedAfter && since && since >= i.reachedAfter);
+    if (rank(tiers, target.key) > rank(tiers, was.key)) {
+      events.push(await setTier(tx, tiers, root, was, target, 'upgrade', g, now, reviewFrom(tiers, target, now)));
+    } else if (refundedOrderBoughtIt && rank(tiers, target.key) < rank(tiers, was.key)) {
+      events.push(await setTier(tx, tiers, root, was, target, 'refund', g, now, reviewFrom(tiers, target, now)));
+    }
   }
   await emitEvents(tx, events);
 }
@@ -171,6 +151,7 @@ const retentionGrowth = (tx: TenantTx, tiers: Tiers, root: number, reviewAt: Dat
 /** The warning before a review, sent once per period and only to members short of the retention growth. */
 export async function warnMember(tx: TenantTx, program: Program, root: number, now: Date): Promise<LoyaltyEvent[]> {
   const tiers = program.tiers;
+  await lockAccount(tx, root, now);
   const current = await memberTier(tx, tiers, root);
   await tx.query(`UPDATE member_tiers SET warned_at = $3 WHERE workspace_id = $1 AND customer_id = $2`, [tx.workspaceId, root, now]);
   if (!current.reviewAt) return [];

@@ -40,7 +40,7 @@ interface Loaded {
 
 async function load(tx: TenantTx, codes: string[], lock: boolean): Promise<Map<string, Loaded>> {
   const { rows } = await tx.query(
-    `SELECT k.*, c.canonical_id AS root, row_to_json(t.*)::jsonb || jsonb_build_object('redeemed', 0) AS template FROM coupons k
+    `SELECT k.*, c.canonical_id AS root, row_to_json(t.*) AS template FROM coupons k
        JOIN coupon_templates t ON t.workspace_id = k.workspace_id AND t.id = k.template_id
        JOIN customers c ON c.workspace_id = k.workspace_id AND c.id = k.customer_id
       WHERE k.workspace_id = $1 AND k.code = ANY($2::text[]) ORDER BY k.id ${lock ? 'FOR UPDATE OF k' : ''}`,

@@ -56,24 +56,24 @@ export interface Template {
 
 export const templateView = (r: any): Template => ({
   id: Number(r.id), name: r.name, kind: r.kind, rules: r.rules, stock: r.stock === null ? null : Number(r.stock),
-  issued: Number(r.issued), redeemed: Number(r.redeemed), status: r.status, created_at: r.created_at,
+  issued: Number(r.issued), redeemed: Number(r.redeemed ?? 0), status: r.status, created_at: r.created_at,
 });
 
 export async function createTemplate(tx: TenantTx, input: TemplateInput, actor: string, now: Date): Promise<Template> {
   const { rows } = await tx.query(
-    `INSERT INTO coupon_templates (workspace_id, name, kind, rules, stock, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *, 0 AS redeemed`,
+    `INSERT INTO coupon_templates (workspace_id, name, kind, rules, stock, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *`,
     [tx.workspaceId, input.name, input.kind, JSON.stringify(input), input.stock, actor, now],
   );
   return templateView(rows[0]);
 }
 
-/** Templates with their redemptions, counted from the coupons themselves. */
+/** Templates with their redemptions, counted from the coupons themselves (a template read without it shows 0). */
 export const TEMPLATE_SELECT = `SELECT t.*, (SELECT count(*) FROM coupons k WHERE k.workspace_id = t.workspace_id AND k.template_id = t.id AND k.status = 'redeemed') AS redeemed
   FROM coupon_templates t`;
 
 /** A template; `counted: false` skips counting redemptions (issuing needs only the stock counter). */
 export async function getTemplate(tx: TenantTx, id: number, { counted = true } = {}): Promise<Template> {
-  const sql = counted ? TEMPLATE_SELECT : `SELECT t.*, 0 AS redeemed FROM coupon_templates t`;
+  const sql = counted ? TEMPLATE_SELECT : `SELECT t.* FROM coupon_templates t`;
   const { rows } = await tx.query(`${sql} WHERE t.workspace_id = $1 AND t.id = $2`, [tx.workspaceId, id]);
   if (!rows[0]) throw notFound(`coupon template ${id}`);
   return templateView(rows[0]);
