@@ -86,6 +86,9 @@ describe('identity matching in the console', () => {
     const rejected = (await t.api('GET', '/v1/identity/matching/reviews?status=rejected')).body.items;
     assert.equal(rejected.length, 1);
     assert.deepEqual(new Set([rejected[0].a.fields.birthday, rejected[0].b.fields.birthday]), new Set(['1971-03-15', '1984-11-02']));
-    assert.equal(await page.getByTestId('review-item').filter({ hasText: 'ballarat' }).filter({ hasText: 'geelong' }).count(), 0);
+    // The queue reloads after the toast: wait for the decided pair to leave it before counting.
+    const decided = page.getByTestId('review-item').filter({ hasText: 'ballarat' }).filter({ hasText: 'geelong' });
+    await decided.waitFor({ state: 'detached' });
+    assert.equal(await decided.count(), 0);
   });
 });
