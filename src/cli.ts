@@ -64,6 +64,9 @@ async function start(config: ReturnType<typeof loadConfig>) {
   platform.runner.start();
   platform.models.start();
   platform.matchRunner.start();
+  platform.sweeper.start();
+  platform.journeys.start();
+  platform.dispatcher.start();
   console.log(`\nSiyu is running: http://localhost:${config.port}  (API docs: /docs)`);
   console.log(`Demo login: ${DEMO_OWNER.email} / ${DEMO_OWNER.password}\n`);
   const shutdown = async () => {

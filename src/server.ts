@@ -48,6 +48,12 @@ import { registerMallRoutes } from './loyalty/mall/routes.ts';
 import { registerReferralRoutes } from './loyalty/referrals/routes.ts';
 import { loyaltyOrderHook } from './loyalty/service.ts';
 import { PointsSweeper } from './loyalty/sweeper.ts';
+import { registerMessagingRoutes } from './messaging/routes.ts';
+import { OutboxDispatcher } from './messaging/dispatcher.ts';
+import { closeSmtpTransports } from './messaging/providers/smtp.ts';
+import { registerJourneyRoutes } from './journeys/routes.ts';
+import { journeyOrderHook } from './journeys/order-events.ts';
+import { JourneyWorker } from './journeys/worker.ts';
 
 export interface Platform {
   app: FastifyInstance;
@@ -58,6 +64,8 @@ export interface Platform {
   matcher: RealtimeMatcher;
   matchRunner: MatchRunner;
   sweeper: PointsSweeper;
+  journeys: JourneyWorker;
+  dispatcher: OutboxDispatcher;
   close(): Promise<void>;
 }
 
@@ -153,6 +161,9 @@ export async function createPlatform(config: Config, opts: PlatformOptions = {})
   registerCouponRoutes(app, ctx);
   registerMallRoutes(app, ctx);
   registerReferralRoutes(app, ctx);
+  ctx.orderHooks.push(journeyOrderHook);
+  registerMessagingRoutes(app, ctx);
+  registerJourneyRoutes(app, ctx);
   registerOverviewRoutes(app, ctx);
   const engine = new UnderstandingEngine(ctx);
   engine.start();
@@ -177,6 +188,10 @@ export async function createPlatform(config: Config, opts: PlatformOptions = {})
   if (opts.runImports !== false) matchRunner.start();
   const sweeper = new PointsSweeper(ctx);
   if (opts.runImports !== false) sweeper.start();
+  const journeys = new JourneyWorker(ctx, engine);
+  if (opts.runImports !== false) journeys.start();
+  const dispatcher = new OutboxDispatcher(ctx);
+  if (opts.runImports !== false) dispatcher.start();
   return {
     app,
     ctx,
@@ -186,7 +201,12 @@ export async function createPlatform(config: Config, opts: PlatformOptions = {})
     matcher,
     matchRunner,
     sweeper,
+    journeys,
+    dispatcher,
     async close() {
+      await dispatcher.stop();
+      await journeys.stop();
+      await closeSmtpTransports();
       await sweeper.stop();
       await matchRunner.stop();
       await matcher.stop();

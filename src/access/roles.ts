@@ -13,7 +13,10 @@ export type Permission =
   | 'members:manage'
   | 'audit:read'
   | 'loyalty:manage'
-  | 'loyalty:operate';
+  | 'loyalty:operate'
+  | 'journeys:manage'
+  | 'channels:manage'
+  | 'messages:send';
 
 const GRANTS: Record<Permission, Role[]> = {
   'customers:read': ['owner', 'admin', 'analyst', 'operator', 'staff'],
@@ -27,6 +30,9 @@ const GRANTS: Record<Permission, Role[]> = {
   'audit:read': ['owner', 'admin'],
   'loyalty:manage': ['owner', 'admin'],
   'loyalty:operate': ['owner', 'admin', 'operator', 'staff'],
+  'journeys:manage': ['owner', 'admin', 'operator'],
+  'channels:manage': ['owner', 'admin'],
+  'messages:send': ['owner', 'admin', 'operator', 'staff'],
 };
 
 export const can = (role: Role, permission: Permission) => GRANTS[permission].includes(role);

@@ -23,6 +23,10 @@ export interface Config {
   logLevel: string;
   /** Serve the built console from this folder when it exists. */
   webDistDir: string;
+  /** Where customers reach this server: tracked links, open pixels and unsubscribe links point here. */
+  publicUrl: string;
+  /** Let webhooks call private addresses (localhost, 10/8, 192.168/16 ...). Off by default: SSRF protection. */
+  allowPrivateOutbound: boolean;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
@@ -41,6 +45,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     demoCustomers: intFrom(env.SIYU_DEMO_CUSTOMERS, 2000, 'SIYU_DEMO_CUSTOMERS'),
     logLevel: env.LOG_LEVEL ?? 'info',
     webDistDir: path.resolve(env.SIYU_WEB_DIST ?? 'web/dist'),
+    publicUrl: (env.SIYU_PUBLIC_URL ?? `http://localhost:${env.PORT || 8080}`).replace(/\/$/, ''),
+    allowPrivateOutbound: env.SIYU_ALLOW_PRIVATE_OUTBOUND === '1',
   };
   return { ...config, ...overrides };
 }

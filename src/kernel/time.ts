@@ -78,3 +78,25 @@ export function localDayBounds(at: Date, timeZone: string): { start: Date; end: 
   const { year, month, day } = localDate(at, timeZone);
   return { start: wallTimeToUtc(year, month, day, 0, 0, 0, timeZone), end: wallTimeToUtc(year, month, day + 1, 0, 0, 0, timeZone) };
 }
+
+/** Minutes since local midnight of an instant in a zone. */
+export function localMinuteOfDay(at: Date, timeZone: string): number {
+  const { start } = localDayBounds(at, timeZone);
+  return Math.floor((at.getTime() - start.getTime()) / 60_000);
+}
+
+/**
+ * The first instant at or after `from` whose local time in the zone is hh:mm, on one of the ISO weekdays if given.
+ * Walks calendar days, so DST changes and zones without them are both handled by wallTimeToUtc.
+ */
+export function nextLocalTime(from: Date, hhmm: string, timeZone: string, weekdays?: number[]): Date {
+  const [h, m] = hhmm.split(':').map(Number);
+  const today = localDate(from, timeZone);
+  for (let i = 0; i < 8; i++) {
+    const candidate = wallTimeToUtc(today.year, today.month, today.day + i, h, m, 0, timeZone);
+    if (candidate.getTime() < from.getTime()) continue;
+    if (weekdays?.length && !weekdays.includes(localDate(candidate, timeZone).weekday)) continue;
+    return candidate;
+  }
+  throw new Error(`no ${hhmm} on weekdays ${weekdays} within a week`);
+}

@@ -1,0 +1,188 @@
+// Sends what the outbox holds. Network providers: a batch is claimed (attempt counted, row leased) and committed
+// before sending, sent within the channel's rate, and the results recorded; a process that dies mid-batch leaves
+// leased rows that come back when the lease ends and go out again under the same idempotency key. The console inbox
+// delivers inside the claiming transaction. Results flow back as message_sent / message_failed timeline events.
+import type { AppContext } from '../kernel/context.ts';
+import { withTenant, type TenantTx } from '../kernel/tenant.ts';
+import { Poller } from '../kernel/poller.ts';
+import { loadChannels, providerFor, settingsOf, type ChannelRow } from './channels.ts';
+import { ProviderError, type OutboundMessage } from './providers/provider.ts';
+import { linkUrl } from './links.ts';
+
+const LEASE_MS = 60_000;
+const MAX_ATTEMPTS = 8;
+const BATCH = 200;
+const CONCURRENCY = 8;
+
+/** Exponential backoff: 10 s, 20 s, 40 s ... at most an hour. */
+export const retryDelayMs = (attempts: number) => Math.min(3_600_000, 10_000 * 2 ** (attempts - 1));
+
+interface Claimed {
+  id: number;
+  idem_key: string;
+  customer_id: number | null;
+  channel: string;
+  recipient_enc: string | null;
+  subject: string | null;
+  body: string;
+  payload: Record<string, unknown>;
+  attempts: number;
+  source_type: string;
+  source_id: string | null;
+  template_key: string | null;
+}
+
+interface Result {
+  row: Claimed;
+  ok: boolean;
+  providerId?: string;
+  error?: string;
+  retryable?: boolean;
+}
+
+export class OutboxDispatcher {
+  private readonly poller: Poller;
+  /** Per workspace and channel: tokens left in the current second (the channel's rate limit, per process). */
+  private readonly buckets = new Map<string, { second: number; used: number }>();
+
+  constructor(private readonly ctx: AppContext, pollMs = 250) {
+    this.poller = new Poller(() => this.runOnce(), pollMs, (err) => ctx.log.error({ err }, 'outbox dispatch failed'));
+  }
+
+  start() {
+    this.poller.start();
+  }
+
+  stop() {
+    return this.poller.stop();
+  }
+
+  /** One pass over every workspace with messages due; true when something was sent (call again). */
+  async runOnce(): Promise<boolean> {
+    const now = this.ctx.clock.now();
+    const { rows } = await this.ctx.db.query<{ id: string }>(
+      `SELECT w.id FROM workspaces w WHERE EXISTS (SELECT 1 FROM outbox o WHERE o.workspace_id = w.id AND o.status = 'queued' AND o.next_attempt_at <= $1)`, [now]);
+    let worked = false;
+    for (const { id } of rows) worked = (await this.dispatchWorkspace(id)) || worked;
+    return worked;
+  }
+
+  async dispatchWorkspace(workspaceId: string): Promise<boolean> {
+    const now = this.ctx.clock.now();
+    const claimed = await withTenant(this.ctx.db, workspaceId, async (tx) => {
+      const channels = await loadChannels(tx);
+      const allowed = new Map([...channels.values()].map((c) => [c.channel, this.tokens(workspaceId, c, now)]));
+      const { rows } = await tx.query<Claimed>(
+        `SELECT id, idem_key, customer_id, channel, recipient_enc, subject, body, payload, attempts, source_type, source_id, template_key FROM outbox
+          WHERE workspace_id = $1 AND status = 'queued' AND next_attempt_at <= $2 ORDER BY next_attempt_at, id LIMIT $3 FOR UPDATE SKIP LOCKED`,
+        [workspaceId, now, BATCH],
+      );
+      const inTx: Result[] = [];
+      const network: Claimed[] = [];
+      for (const row of rows) {
+        const channel = channels.get(row.channel);
+        if (!channel) {
+          inTx.push({ row, ok: false, error: 'the channel has no provider any more', retryable: false });
+          continue;
+        }
+        const left = allowed.get(row.channel) ?? 0;
+        if (left <= 0) continue; // over the rate: stays queued for the next second
+        allowed.set(row.channel, left - 1);
+        this.take(workspaceId, row.channel, now);
+        const provider = providerFor(channel.kind, { allowPrivateOutbound: this.ctx.config.allowPrivateOutbound });
+        if (provider.deliverInTx) {
+          const r = await provider.deliverInTx(tx, this.message(workspaceId, row), now);
+          inTx.push({ row: { ...row, attempts: row.attempts + 1 }, ok: true, providerId: r.providerId });
+        } else network.push(row);
+      }
+      if (network.length) {
+        await tx.query(`UPDATE outbox SET attempts = attempts + 1, next_attempt_at = $3 WHERE workspace_id = $1 AND id = ANY($2)`,
+          [workspaceId, network.map((r) => r.id), new Date(now.getTime() + LEASE_MS)]);
+      }
+      await this.record(tx, inTx, now);
+      return { network: network.map((r) => ({ ...r, attempts: r.attempts + 1 })), channels, handled: rows.length > 0 && (inTx.length > 0 || network.length > 0) };
+    });
+    if (claimed.network.length) {
+      const results = await this.sendAll(workspaceId, claimed.network, claimed.channels);
+      await withTenant(this.ctx.db, workspaceId, (tx) => this.record(tx, results, this.ctx.clock.now()));
+    }
+    return claimed.handled;
+  }
+
+  private message(workspaceId: string, row: Claimed): OutboundMessage {
+    return {
+      outboxId: row.id, idemKey: row.idem_key, workspaceId, customerId: row.customer_id, channel: row.channel,
+      to: row.recipient_enc ? this.ctx.pii.decrypt(row.recipient_enc) : null, subject: row.subject, body: row.body, payload: row.payload,
+      unsubscribeUrl: linkUrl(this.ctx.config.publicUrl, this.ctx.pii, { kind: 'u', workspaceId, outboxId: row.id, index: 0 }),
+    };
+  }
+
+  private async sendAll(workspaceId: string, rows: Claimed[], channels: Map<string, ChannelRow>): Promise<Result[]> {
+    const results: Result[] = [];
+    let next = 0;
+    const worker = async () => {
+      while (next < rows.length) {
+        const row = rows[next++];
+        const channel = channels.get(row.channel)!;
+        try {
+          const provider = providerFor(channel.kind, { allowPrivateOutbound: this.ctx.config.allowPrivateOutbound });
+          const r = await provider.send!(this.message(workspaceId, row), settingsOf(channel, this.ctx.pii));
+          results.push({ row, ok: true, providerId: r.providerId });
+        } catch (err: any) {
+          results.push({ row, ok: false, error: String(err?.message ?? err).slice(0, 500), retryable: err instanceof ProviderError ? err.retryable : true });
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(CONCURRENCY, rows.length) }, worker));
+    return results;
+  }
+
+  /** Sent rows, retries with backoff, and failures after the last attempt; timeline events for the final outcomes. */
+  private async record(tx: TenantTx, results: Result[], now: Date) {
+    if (results.length === 0) return;
+    const sent = results.filter((r) => r.ok);
+    const retry = results.filter((r) => !r.ok && r.retryable && r.row.attempts < MAX_ATTEMPTS);
+    const failed = results.filter((r) => !r.ok && !(r.retryable && r.row.attempts < MAX_ATTEMPTS));
+    const ws = tx.workspaceId;
+    if (sent.length) {
+      await tx.query(`UPDATE outbox SET status = 'sent', sent_at = $3, provider_id = u.pid, reason = NULL, next_attempt_at = NULL
+                        FROM unnest($2::bigint[], $4::text[]) AS u(id, pid) WHERE workspace_id = $1 AND outbox.id = u.id`,
+        [ws, sent.map((r) => r.row.id), now, sent.map((r) => r.providerId ?? null)]);
+    }
+    if (retry.length) {
+      await tx.query(`UPDATE outbox SET reason = u.err, next_attempt_at = u.at FROM unnest($2::bigint[], $3::text[], $4::timestamptz[]) AS u(id, err, at)
+                       WHERE workspace_id = $1 AND outbox.id = u.id`,
+        [ws, retry.map((r) => r.row.id), retry.map((r) => r.error), retry.map((r) => new Date(now.getTime() + retryDelayMs(r.row.attempts)))]);
+    }
+    if (failed.length) {
+      await tx.query(`UPDATE outbox SET status = 'failed', reason = u.err, next_attempt_at = NULL FROM unnest($2::bigint[], $3::text[]) AS u(id, err)
+                       WHERE workspace_id = $1 AND outbox.id = u.id`, [ws, failed.map((r) => r.row.id), failed.map((r) => r.error)]);
+    }
+    const final = [...sent.map((r) => ({ r, ev: 'message_sent' })), ...failed.map((r) => ({ r, ev: 'message_failed' }))].filter((x) => x.r.row.customer_id != null);
+    if (final.length) {
+      await tx.query(
+        `INSERT INTO events (workspace_id, message_id, customer_id, type, event, properties, ts)
+         SELECT $1, 'msg:' || u.oid || ':' || u.ev, u.cid, 'track', u.ev,
+                jsonb_build_object('outbox_id', u.oid, 'channel', u.ch, 'source_type', u.st, 'source_id', u.si, 'template', u.tk, 'error', u.err), $2
+           FROM unnest($3::bigint[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[]) AS u(oid, cid, ev, ch, st, si, tk, err)
+         ON CONFLICT DO NOTHING`,
+        [ws, now, final.map((x) => x.r.row.id), final.map((x) => x.r.row.customer_id), final.map((x) => x.ev), final.map((x) => x.r.row.channel),
+         final.map((x) => x.r.row.source_type), final.map((x) => x.r.row.source_id), final.map((x) => x.r.row.template_key), final.map((x) => x.r.error ?? null)],
+      );
+    }
+  }
+
+  private tokens(workspaceId: string, channel: ChannelRow, now: Date): number {
+    const b = this.buckets.get(`${workspaceId}:${channel.channel}`);
+    const second = Math.floor(now.getTime() / 1000);
+    return !b || b.second !== second ? channel.rate_per_second : Math.max(0, channel.rate_per_second - b.used);
+  }
+
+  private take(workspaceId: string, channel: string, now: Date) {
+    const key = `${workspaceId}:${channel}`;
+    const second = Math.floor(now.getTime() / 1000);
+    const b = this.buckets.get(key);
+    if (!b || b.second !== second) this.buckets.set(key, { second, used: 1 });
+    else b.used++;
+  }
+}
