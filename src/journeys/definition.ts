@@ -89,6 +89,9 @@ export const definitionSchema = z.object({
 });
 export type JourneyDefinition = z.infer<typeof definitionSchema>;
 
+/** Where a run goes when an edge leads nowhere: no node has this id, so the executor completes the run. */
+export const END_NODE = '__end__';
+
 /** Nodes a node leads to, with the edge's name (for validation messages and the canvas). */
 export function edgesOf(node: JourneyNode): { name: string; to: string | undefined }[] {
   switch (node.type) {

@@ -2,7 +2,7 @@
 // journeys whose trigger matches (under the re-entry policy), waiting customers wake, goals are recorded and exit
 // conditions take customers out. The inbox rows are deleted in the same transaction, so each event counts once.
 import type { TenantTx } from '../kernel/tenant.ts';
-import { matchesFilters, type JourneyDefinition } from './definition.ts';
+import { END_NODE, matchesFilters, type JourneyDefinition } from './definition.ts';
 import { liveJourneys, versionsOf, type LiveJourney } from './store.ts';
 
 const DAY = 86_400_000;
@@ -28,6 +28,8 @@ interface RunRow {
   entered_at: Date;
   updated_at: Date;
   goal_at: Date | null;
+  due_at?: Date | null;
+  exit_reason?: string;
   changed?: boolean;
 }
 
@@ -80,11 +82,11 @@ export async function consumeInbox(tx: TenantTx, now: Date, limit = 2000): Promi
         run.goal_at = ts;
         run.changed = true;
         result.goals++;
-        if (def.goal.exitOnGoal && run.status === 'active') exit(run, 'goal', now, result);
+        if (def.goal.exitOnGoal && run.status === 'active') exit(run, 'goal', result);
       }
       if (run.status !== 'active') continue;
       if (def.exitOn && e.event === def.exitOn.event && matchesFilters(e.properties, def.exitOn.where)) {
-        exit(run, 'exit_event', now, result);
+        exit(run, 'exit_event', result);
         continue;
       }
       const node = def.nodes[run.node];
@@ -112,7 +114,7 @@ export async function consumeInbox(tx: TenantTx, now: Date, limit = 2000): Promi
          FROM unnest($3::bigint[], $4::text[], $5::smallint[], $6::text[], $7::text[], $8::timestamptz[], $9::timestamptz[], $10::text[]) AS u(id, node, phase, status, wf, due, goal, reason)
         WHERE r.workspace_id = $1 AND r.id = u.id`,
       [ws, now, changed.map((r) => r.id), changed.map((r) => r.node), changed.map((r) => r.phase), changed.map((r) => r.status),
-       changed.map((r) => r.waiting_for), changed.map((r: any) => r.due_at ?? null), changed.map((r) => r.goal_at), changed.map((r: any) => r.exit_reason ?? null)],
+       changed.map((r) => r.waiting_for), changed.map((r) => r.due_at ?? null), changed.map((r) => r.goal_at), changed.map((r) => r.exit_reason ?? null)],
     );
   }
   if (created.length) {
@@ -136,7 +138,7 @@ function triggers(def: JourneyDefinition, e: InboxRow): boolean {
   return false;
 }
 
-function exit(run: RunRow & { due_at?: Date | null; exit_reason?: string }, reason: string, now: Date, result: InboxResult) {
+function exit(run: RunRow, reason: string, result: InboxResult) {
   run.status = 'exited';
   run.exit_reason = reason;
   run.due_at = null;
@@ -146,13 +148,13 @@ function exit(run: RunRow & { due_at?: Date | null; exit_reason?: string }, reas
   result.customers.add(run.customer_id);
 }
 
-function wake(run: RunRow & { due_at?: Date | null }, next: string | undefined, now: Date) {
+/** The run goes on at `next` now; with no next node the executor finds none and completes it (with its event). */
+function wake(run: RunRow, next: string | undefined, now: Date) {
   run.changed = true;
   run.waiting_for = null;
   run.phase = 0;
   run.due_at = now;
-  if (next) run.node = next;
-  else run.node = '__end__';
+  run.node = next ?? END_NODE;
 }
 
 /** When each customer last entered each live journey (for the re-entry policy). */

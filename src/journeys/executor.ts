@@ -133,14 +133,6 @@ export async function executeDue(ctx: AppContext, engine: UnderstandingEngine | 
           break;
         }
         case 'send':
-          if (run.holdout) {
-            count(run, run.node, 'holdout');
-            moveTo(run, node.next);
-            break;
-          }
-          effects.sends.push({ run, key, node });
-          run.pendingSend = true;
-          return;
         case 'webhook':
           if (run.holdout) {
             count(run, run.node, 'holdout');

@@ -71,7 +71,6 @@ export class OutboxDispatcher {
     const now = this.ctx.clock.now();
     const claimed = await withTenant(this.ctx.db, workspaceId, async (tx) => {
       const channels = await loadChannels(tx);
-      const allowed = new Map([...channels.values()].map((c) => [c.channel, this.tokens(workspaceId, c, now)]));
       const { rows } = await tx.query<Claimed>(
         `SELECT id, idem_key, customer_id, channel, recipient_enc, subject, body, payload, attempts, source_type, source_id, template_key FROM outbox
           WHERE workspace_id = $1 AND status = 'queued' AND next_attempt_at <= $2 ORDER BY next_attempt_at, id LIMIT $3 FOR UPDATE SKIP LOCKED`,
@@ -85,10 +84,7 @@ export class OutboxDispatcher {
           inTx.push({ row, ok: false, error: 'the channel has no provider any more', retryable: false });
           continue;
         }
-        const left = allowed.get(row.channel) ?? 0;
-        if (left <= 0) continue; // over the rate: stays queued for the next second
-        allowed.set(row.channel, left - 1);
-        this.take(workspaceId, row.channel, now);
+        if (!this.take(workspaceId, channel, now)) continue; // over the rate: stays queued for the next second
         const provider = providerFor(channel.kind, { allowPrivateOutbound: this.ctx.config.allowPrivateOutbound });
         if (provider.deliverInTx) {
           const r = await provider.deliverInTx(tx, this.message(workspaceId, row), now);
@@ -172,17 +168,14 @@ export class OutboxDispatcher {
     }
   }
 
-  private tokens(workspaceId: string, channel: ChannelRow, now: Date): number {
-    const b = this.buckets.get(`${workspaceId}:${channel.channel}`);
+  /** Takes one send from the channel's allowance for the current second; false when it is used up. */
+  private take(workspaceId: string, channel: ChannelRow, now: Date): boolean {
+    const key = `${workspaceId}:${channel.channel}`;
     const second = Math.floor(now.getTime() / 1000);
-    return !b || b.second !== second ? channel.rate_per_second : Math.max(0, channel.rate_per_second - b.used);
-  }
-
-  private take(workspaceId: string, channel: string, now: Date) {
-    const key = `${workspaceId}:${channel}`;
-    const second = Math.floor(now.getTime() / 1000);
-    const b = this.buckets.get(key);
-    if (!b || b.second !== second) this.buckets.set(key, { second, used: 1 });
-    else b.used++;
+    let b = this.buckets.get(key);
+    if (!b || b.second !== second) this.buckets.set(key, (b = { second, used: 0 }));
+    if (b.used >= channel.rate_per_second) return false;
+    b.used++;
+    return true;
   }
 }
