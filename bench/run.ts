@@ -6,7 +6,7 @@ import { benchCustomer360 } from './customer360.ts';
 import { benchSegments } from './segments.ts';
 import { benchModels } from './models.ts';
 import { benchChurn } from './churn.ts';
-import { benchRecommend } from './recommend.ts';
+import { benchRecommend, benchRecommendScale } from './recommend.ts';
 import { benchMatching } from './matching.ts';
 import { benchMatchingLookup } from './matching-lookup.ts';
 import { benchCoupons, benchEarn } from './loyalty.ts';
@@ -33,6 +33,7 @@ if (want('segments')) await benchSegments({ customers: num(process.env.BENCH_SEG
 if (want('models')) await benchModels(num(process.env.BENCH_MODEL_CUSTOMERS, 1_000_000));
 if (want('churn')) await benchChurn();
 if (want('recommend')) await benchRecommend();
+if (want('recommend-scale')) await benchRecommendScale(num(process.env.BENCH_REC_CUSTOMERS, 1_000_000), num(process.env.BENCH_REC_PRODUCTS, 10_000));
 if (want('matching')) await benchMatching(num(process.env.BENCH_MATCH_RECORDS, 1_000_000));
 if (want('matching-lookup')) await benchMatchingLookup({ records: num(process.env.BENCH_LOOKUP_PROFILES, 1_000_000), samples: 1000 });
 if (want('coupons')) await benchCoupons({ clients: 200, stock: 1000, attempts: num(process.env.BENCH_COUPON_ATTEMPTS, 20_000) });
