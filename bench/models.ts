@@ -5,6 +5,7 @@ import path from 'node:path';
 import { dayOf, summarize, type Transaction } from '../src/models/cdnow.ts';
 import { expectedPurchases, expectedPurchasesNew, fitBgNbd, pAlive, type BgNbdParams, type Rfm } from '../src/models/bgnbd.ts';
 import { fitGammaGamma } from '../src/models/gammagamma.ts';
+import { fitParetoNbd, paretoExpectedPurchasesNew } from '../src/models/paretonbd.ts';
 import { Random } from '../src/demo/random.ts';
 import { report, seconds, type Row } from './lib.ts';
 
@@ -21,6 +22,9 @@ export async function benchModels(customers: number) {
   const t0 = performance.now();
   const fit = fitBgNbd(summary);
   const fitMs = performance.now() - t0;
+  const p0 = performance.now();
+  const pareto = fitParetoNbd(summary);
+  const paretoMs = performance.now() - p0;
 
   // Actual weekly repeat purchases: every purchase day after a customer's first, by week since 1997-01-01.
   const firstDay = new Map<string, number>();
@@ -33,19 +37,38 @@ export async function benchModels(customers: number) {
   const actual = new Array(weeks).fill(0);
   for (const [c, set] of days) for (const d of set) if (d !== firstDay.get(c)) { const w = Math.floor((d - start) / 7); if (w < weeks) actual[w]++; }
   // Predicted: each customer's expected cumulative repeats since their first purchase, differenced by week.
-  const cumulative = (t: number) => { let s = 0; for (const f of firstDay.values()) s += expectedPurchasesNew(fit.params, Math.max(0, t - (f - start) / 7)); return s; };
+  const cumulativeOf = (curve: (t: number) => number) => (t: number) => { let s = 0; for (const f of firstDay.values()) s += curve(Math.max(0, t - (f - start) / 7)); return s; };
+  const cumulative = cumulativeOf((t) => expectedPurchasesNew(fit.params, t));
+  const cumulativePareto = cumulativeOf((t) => paretoExpectedPurchasesNew(pareto.params, t));
   const rows: Row[] = [];
-  const weekly: { week: number; actual: number; predicted: number }[] = [];
+  const weekly: { week: number; actual: number; predicted: number; predictedParetoNbd: number }[] = [];
   let prev = 0;
+  let prevPareto = 0;
   let cumA = 0;
+  const holdout = { actual: 0, bgnbd: 0, pareto: 0 };
   for (let w = 1; w <= weeks; w++) {
     const c = cumulative(w);
+    const cp = cumulativePareto(w);
     cumA += actual[w - 1];
-    weekly.push({ week: w, actual: actual[w - 1], predicted: Math.round((c - prev) * 10) / 10 });
-    if (w % 6 === 0 || w === 39 || w === 78) rows.push({ week: w, period: w <= 39 ? 'calibration' : 'holdout', 'actual repeats': actual[w - 1], 'predicted': Math.round((c - prev) * 10) / 10, 'cum actual': cumA, 'cum predicted': Math.round(c) });
+    weekly.push({ week: w, actual: actual[w - 1], predicted: Math.round((c - prev) * 10) / 10, predictedParetoNbd: Math.round((cp - prevPareto) * 10) / 10 });
+    if (w > 39) {
+      holdout.actual += actual[w - 1];
+      holdout.bgnbd += c - prev;
+      holdout.pareto += cp - prevPareto;
+    }
+    if (w % 6 === 0 || w === 39 || w === 78) {
+      rows.push({ week: w, period: w <= 39 ? 'calibration' : 'holdout', 'actual repeats': actual[w - 1], 'BG/NBD': Math.round((c - prev) * 10) / 10, 'Pareto/NBD': Math.round((cp - prevPareto) * 10) / 10,
+        'cum actual': cumA, 'cum BG/NBD': Math.round(c), 'cum Pareto/NBD': Math.round(cp) });
+    }
     prev = c;
+    prevPareto = cp;
   }
-  report('bgnbd-tracking', rows, { params: fit.params, logLikelihood: fit.logLikelihood, fitSeconds: seconds(fitMs), weekly, note: 'CDNOW 1/10 sample, 2,357 customers; calibration to 1997-09-30 (week 39), holdout to 1998-06-30 (week 78)' });
+  report('bgnbd-tracking', rows, {
+    params: fit.params, logLikelihood: fit.logLikelihood, fitSeconds: seconds(fitMs),
+    paretoNbd: { params: pareto.params, logLikelihood: pareto.logLikelihood, fitSeconds: seconds(paretoMs) },
+    holdoutWeeks40to78: { actual: holdout.actual, bgnbd: Math.round(holdout.bgnbd), paretoNbd: Math.round(holdout.pareto) },
+    weekly, note: 'CDNOW 1/10 sample, 2,357 customers; calibration to 1997-09-30 (week 39), holdout to 1998-06-30 (week 78)',
+  });
 
   // Scale: simulate 1M customers from the fitted model, fit BG/NBD + Gamma–Gamma again and score everyone.
   const sim = simulate(fit.params, customers, 39);

@@ -44,6 +44,9 @@ describe('CLV model through the product', { skip: !fs.existsSync(SAMPLE) && 'sha
     assert.deepEqual([sig3(bgnbd.r), sig3(bgnbd.alpha), sig3(bgnbd.a), sig3(bgnbd.b)], [0.243, 4.41, 0.793, 2.43]);
     assert.equal(Math.round(fit.body.diagnostics.bgnbd.logLikelihood * 10) / 10, -9582.4);
     assert.equal(fit.body.diagnostics.repeatBuyers, 946);
+    // The Pareto/NBD challenger fitted on the same buyers: the published CDNOW figures too.
+    const pareto = fit.body.diagnostics.paretoNbd;
+    assert.deepEqual([sig3(pareto.params.r), sig3(pareto.params.alpha), sig3(pareto.params.s), sig3(pareto.params.beta)], [0.553, 10.6, 0.606, 11.7]);
     // Tracking check over the 39 calibration weeks: the model's total is close to the actual total.
     const tracking = fit.body.diagnostics.tracking as { actual: number; predicted: number }[];
     assert.equal(tracking.length, 39);

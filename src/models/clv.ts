@@ -9,9 +9,12 @@ import { ensureModelTags } from '../layers/results.ts';
 import { churnRisk, DEFAULT_CHURN } from './churn.ts';
 import { valueScores } from './value-score.ts';
 import { trackingSeries } from './tracking.ts';
+import { fitParetoNbd } from './paretonbd.ts';
 
 const DAY = 86_400_000;
 const WEEK_DAYS = 7;
+/** Pareto/NBD is fitted alongside as a challenger while the base is small enough for its slower likelihood. */
+const CHALLENGER_MAX_BUYERS = 200_000;
 
 export interface ClvSettings {
   horizonMonths: number;
@@ -37,6 +40,13 @@ export function clvOf(bg: BgNbdParams, c: { x: number; tx: number; T: number }, 
     prev = cum;
   }
   return value;
+}
+
+/** The Pareto/NBD fit on the same data: both have four parameters, so the log-likelihoods compare directly. */
+function challenger(summary: { x: number; tx: number; T: number }[]) {
+  if (summary.length > CHALLENGER_MAX_BUYERS) return { skipped: `more than ${CHALLENGER_MAX_BUYERS} buyers` };
+  const fit = fitParetoNbd(summary);
+  return { params: fit.params, logLikelihood: fit.logLikelihood, converged: fit.converged };
 }
 
 export async function fitClv(tx: TenantTx, now: Date, settings: ClvSettings = DEFAULT_CLV) {
@@ -74,6 +84,7 @@ export async function fitClv(tx: TenantTx, now: Date, settings: ClvSettings = DE
     bgnbd: { logLikelihood: bg.logLikelihood, iterations: bg.iterations },
     gammaGamma: { logLikelihood: gg.logLikelihood, iterations: gg.iterations },
     tracking: trackingSeries(bg.params, summary, transactions, calEnd),
+    paretoNbd: challenger(summary),
   };
   const versionId = await record('active', 'fitted', { bgnbd: bg.params, gammaGamma: gg.params }, diagnostics);
   // Purchase days in the last churn period, for each customer's activity trend.

@@ -47,6 +47,17 @@ export function PredictionsPage() {
               <Descriptions.Item label="p / q / γ">{active.params.gammaGamma.p.toFixed(2)} / {active.params.gammaGamma.q.toFixed(2)} / {active.params.gammaGamma.gamma.toFixed(1)}</Descriptions.Item>
               <Descriptions.Item label={zh ? '对数似然' : 'Log-likelihood'}>{active.diagnostics.bgnbd.logLikelihood.toFixed(1)}</Descriptions.Item>
               <Descriptions.Item label={zh ? '买家 / 复购买家' : 'Buyers / repeat'}>{active.diagnostics.buyers} / {active.diagnostics.repeatBuyers}</Descriptions.Item>
+              {active.diagnostics.paretoNbd?.logLikelihood !== undefined && (
+                <Descriptions.Item span={3} label={zh ? '对照模型 Pareto/NBD' : 'Challenger Pareto/NBD'}>
+                  <span data-testid="pareto-challenger">
+                    r {active.diagnostics.paretoNbd.params.r.toFixed(3)} · α {active.diagnostics.paretoNbd.params.alpha.toFixed(2)} · s {active.diagnostics.paretoNbd.params.s.toFixed(3)} · β {active.diagnostics.paretoNbd.params.beta.toFixed(2)} ·{' '}
+                    {zh ? '对数似然' : 'log-likelihood'} {active.diagnostics.paretoNbd.logLikelihood.toFixed(1)}
+                    {' '}({active.diagnostics.paretoNbd.logLikelihood > active.diagnostics.bgnbd.logLikelihood
+                      ? (zh ? '拟合略好于 BG/NBD' : 'fits slightly better than BG/NBD')
+                      : (zh ? 'BG/NBD 拟合更好' : 'BG/NBD fits better')})
+                  </span>
+                </Descriptions.Item>
+              )}
             </Descriptions>
           )}
         </Card>
