@@ -195,5 +195,38 @@ for (const engine of ENGINES) {
       const tx = await t.api('POST', '/v1/messages', { customer_id: ids.gus, channel: 'inbox', body: '您的订单已发货', transactional: true, reference: 's4' });
       assert.equal(tx.body.status, 'queued');
     });
+
+    it('a best-time send waits for the hour the customer usually engages, then sends', async () => {
+      // Monday 2026-12-07 10:00 in Shanghai. Hal has browsed on Wednesday evenings (20:00 local) for a month.
+      clock.set(new Date('2026-12-07T02:00:00Z'));
+      await person('hal', true);
+      for (const [w, day] of ['2026-11-04', '2026-11-11', '2026-11-18', '2026-11-25', '2026-12-02'].entries()) {
+        for (let k = 0; k < 4; k++) {
+          await t.track('/v1/track', { userId: 'hal', event: 'Product Viewed', messageId: `hal-${w}-${k}`, timestamp: `${day}T12:${10 + k * 10}:00Z`, properties: { sku: 'CAM-1' } });
+        }
+      }
+      const def = {
+        trigger: { type: 'event', event: 'asked_later' },
+        start: 'hello',
+        nodes: { hello: { type: 'send', channel: 'inbox', template: 'welcome', timing: 'best_time' } },
+      };
+      const created = await t.api('POST', '/v1/journeys', { name: '最佳时间', definition: def });
+      assert.equal((await t.api('POST', `/v1/journeys/${created.body.id}/publish`)).status, 200);
+      const sendTime = (await t.api('GET', `/v1/customers/${ids.hal}/send-time`)).body;
+      assert.equal(sendTime.label, '周三 20:00', JSON.stringify(sendTime));
+      assert.equal(new Date(sendTime.next).toISOString(), '2026-12-09T12:00:00.000Z');
+
+      await t.track('/v1/track', { userId: 'hal', event: 'asked_later', messageId: 'later-hal' });
+      await drain();
+      assert.equal((await inbox(ids.hal)).length, 0, 'not sent on Monday morning');
+      const run = (await t.api('GET', `/v1/journeys/${created.body.id}/runs?customer_id=${ids.hal}`)).body.runs[0];
+      assert.equal(new Date(run.due_at).toISOString(), '2026-12-09T12:00:00.000Z', 'Wednesday 20:00 in Shanghai');
+      clock.set(new Date('2026-12-09T12:00:30Z'));
+      await drain();
+      assert.equal((await inbox(ids.hal)).length, 1);
+      const stats = (await t.api('GET', `/v1/journeys/${created.body.id}/stats`)).body;
+      assert.equal(stats.nodes.find((n: any) => n.outcome === 'waiting_best_time')?.count, 1);
+      assert.equal(stats.nodes.find((n: any) => n.outcome === 'sent')?.count, 1);
+    });
   });
 }

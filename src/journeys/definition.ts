@@ -62,7 +62,8 @@ export const nodeSchema = z.discriminatedUnion('type', [
     type: z.literal('split'), ...layout,
     branches: z.array(z.object({ key: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/), percent: z.number().min(0).max(100), holdout: z.boolean().default(false), next: edge })).min(2).max(10),
   }),
-  z.object({ type: z.literal('send'), ...layout, channel: key, template: key, transactional: z.boolean().default(false), next: edge }),
+  // timing 'best_time' holds the message until the customer's best hour of the week (within the next seven days).
+  z.object({ type: z.literal('send'), ...layout, channel: key, template: key, transactional: z.boolean().default(false), timing: z.enum(['now', 'best_time']).default('now'), next: edge }),
   z.object({ type: z.literal('tag'), ...layout, tag: key, remove: z.boolean().default(false), next: edge }),
   z.object({ type: z.literal('attribute'), ...layout, attribute: z.string().regex(/^[A-Za-z0-9_]{1,64}$/), value: z.union([z.string().max(500), z.number(), z.boolean(), z.null()]), next: edge }),
   z.object({ type: z.literal('points'), ...layout, points: z.number().int().min(1).max(1_000_000), next: edge }),

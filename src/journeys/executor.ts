@@ -21,10 +21,16 @@ import { emitEntries } from '../loyalty/events.ts';
 import { issueCoupon } from '../loyalty/coupons/issue.ts';
 import { durationMs, type JourneyDefinition, type JourneyNode } from './definition.ts';
 import { versionsOf } from './store.ts';
+import { bestSendTimes, nextHourOfWeek, workspaceZone } from '../models/send-time.ts';
 import { journeyEvents } from './entry.ts';
 
 /** Steps one run may take in one batch: a guard, since validation already refuses cycles without a wait. */
 const MAX_STEPS_PER_PASS = 100;
+
+/** Run phases: run the node when due; wait at it (a timer or an event); at a best-time send whose hour has come. */
+const PHASE_RUN = 0;
+const PHASE_WAIT = 1;
+const PHASE_SEND_NOW = 2;
 
 interface Run {
   id: number;
@@ -69,6 +75,7 @@ export async function executeDue(ctx: AppContext, engine: UnderstandingEngine | 
   const zones = await timeZones(tx, runs.map((r) => r.customer_id), policy.timezone);
   const effects = new Effects();
   const conditions = await conditionTester(ctx, engine, tx, [...defs.values()], now);
+  const bestTimes = await bestTimeScheduler(tx, [...defs.values()], runs.map((r) => r.customer_id), now);
   const stats = new Map<string, number>();
   const count = (run: Run, node: string, outcome: string) => {
     const k = `${run.journey_id}\u0000${run.version}\u0000${node}\u0000${outcome}`;
@@ -84,7 +91,7 @@ export async function executeDue(ctx: AppContext, engine: UnderstandingEngine | 
     finished.push({ run, event: status === 'completed' ? 'journey_completed' : 'journey_exited', reason: reason ?? undefined });
   };
   const moveTo = (run: Run, next: string | undefined) => {
-    run.phase = 0;
+    run.phase = PHASE_RUN;
     if (next) run.node = next;
     else finish(run, 'completed', null);
   };
@@ -94,7 +101,7 @@ export async function executeDue(ctx: AppContext, engine: UnderstandingEngine | 
     for (let i = 0; i < MAX_STEPS_PER_PASS && run.status === 'active'; i++) {
       const node = def.nodes[run.node];
       if (!node) return finish(run, 'completed', null);
-      if (run.phase === 1) {
+      if (run.phase === PHASE_WAIT) {
         // A timer ran out: waits continue; a wait for an event that did not come takes the timeout edge.
         count(run, run.node, node.type === 'wait_event' ? 'timed_out' : 'waited');
         moveTo(run, node.type === 'wait_event' ? node.timeoutNext : (node as { next?: string }).next);
@@ -106,15 +113,15 @@ export async function executeDue(ctx: AppContext, engine: UnderstandingEngine | 
       const key = `j:${run.id}:${run.node}:${run.steps}`;
       switch (node.type) {
         case 'wait':
-          run.phase = 1;
+          run.phase = PHASE_WAIT;
           run.due_at = new Date(now.getTime() + durationMs(node.duration));
           return;
         case 'wait_until':
-          run.phase = 1;
+          run.phase = PHASE_WAIT;
           run.due_at = nextLocalTime(new Date(now.getTime() + 1000), node.at, zones.get(run.customer_id) ?? policy.timezone, node.weekdays);
           return;
         case 'wait_event':
-          run.phase = 1;
+          run.phase = PHASE_WAIT;
           run.waiting_for = node.event;
           run.due_at = new Date(now.getTime() + durationMs(node.timeout));
           return;
@@ -138,6 +145,16 @@ export async function executeDue(ctx: AppContext, engine: UnderstandingEngine | 
             count(run, run.node, 'holdout');
             moveTo(run, node.next);
             break;
+          }
+          if (node.type === 'send' && node.timing === 'best_time' && run.phase !== PHASE_SEND_NOW) {
+            const at = bestTimes(run.customer_id);
+            if (at.getTime() > now.getTime()) {
+              run.steps--; // the send runs when its hour comes, under the key it would have had now
+              run.phase = PHASE_SEND_NOW;
+              run.due_at = at;
+              count(run, run.node, 'waiting_best_time');
+              return;
+            }
           }
           effects.sends.push({ run, key, node });
           run.pendingSend = true;
@@ -169,7 +186,7 @@ export async function executeDue(ctx: AppContext, engine: UnderstandingEngine | 
           return;
       }
     }
-    if (run.status === 'active' && run.phase === 0 && !run.pendingSend) {
+    if (run.status === 'active' && run.phase === PHASE_RUN && !run.pendingSend) {
       // The step guard tripped: continue in the next batch rather than spinning here.
       run.due_at = now;
     }
@@ -227,6 +244,21 @@ export async function executeDue(ctx: AppContext, engine: UnderstandingEngine | 
   await journeyEvents(tx, finished.map((f) => ({ customerId: f.run.customer_id, event: f.event, journeyId: f.run.journey_id, name: names.get(f.run.journey_id) ?? '', version: f.run.version, runId: f.run.id, reason: f.reason })), now);
   result.customersChanged = effects.changedCustomers();
   return result;
+}
+
+/**
+ * When each customer's best hour of the week next comes (in the workspace's zone, where the habit was measured),
+ * for journeys that send at the best time; other batches pay nothing.
+ */
+async function bestTimeScheduler(tx: TenantTx, defs: JourneyDefinition[], customerIds: number[], now: Date): Promise<(customerId: number) => Date> {
+  const used = defs.some((d) => Object.values(d.nodes).some((n) => n.type === 'send' && n.timing === 'best_time'));
+  if (!used) return () => now;
+  const zone = await workspaceZone(tx);
+  const best = await bestSendTimes(tx, [...new Set(customerIds)], now, zone);
+  return (customerId) => {
+    const b = best.get(customerId);
+    return b ? nextHourOfWeek(now, b.hourOfWeek, zone) : now;
+  };
 }
 
 /** Deterministic A/B/n assignment by run and node: the same run always takes the same branch, even when redone. */

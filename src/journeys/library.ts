@@ -3,7 +3,7 @@
 import type { JourneyDefinition } from './definition.ts';
 
 const wait = (days: number, next?: string) => ({ type: 'wait' as const, duration: { days, hours: 0, minutes: 0 }, next });
-const send = (template: string, next?: string) => ({ type: 'send' as const, channel: 'inbox', template, transactional: false, next });
+const send = (template: string, next?: string, timing: 'now' | 'best_time' = 'now') => ({ type: 'send' as const, channel: 'inbox', template, transactional: false, timing, next });
 
 export const JOURNEY_LIBRARY: { key: string; name: string; description: string; definition: JourneyDefinition }[] = [
   {
@@ -31,7 +31,7 @@ export const JOURNEY_LIBRARY: { key: string; name: string; description: string; 
     definition: {
       trigger: { type: 'segment', segment: 'dormant', on: 'entered' }, start: 'remind', reentry: { days: 90 }, quietHours: 'hold', attributionDays: 14,
       goal: { event: 'order_completed', where: [], withinDays: 14, exitOnGoal: true },
-      nodes: { remind: send('we_miss_you', 'wait7'), wait7: wait(7, 'offer'), offer: send('winback_offer') },
+      nodes: { remind: send('we_miss_you', 'wait7', 'best_time'), wait7: wait(7, 'offer'), offer: send('winback_offer', undefined, 'best_time') },
     },
   },
   {
@@ -39,7 +39,8 @@ export const JOURNEY_LIBRARY: { key: string; name: string; description: string; 
     definition: {
       trigger: { type: 'event', event: 'order_completed', where: [] }, start: 'wait25', reentry: 'always', quietHours: 'hold', attributionDays: 7,
       exitOn: { event: 'order_completed', where: [] },
-      nodes: { wait25: wait(25, 'remind'), remind: send('restock') },
+      // A reminder nobody is waiting for goes out at the hour the customer usually engages.
+      nodes: { wait25: wait(25, 'remind'), remind: send('restock', undefined, 'best_time') },
     },
   },
   {
