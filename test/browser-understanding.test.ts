@@ -60,6 +60,9 @@ describe('segments, tags and layers in the console', () => {
     await page.getByTestId('clv-params').waitFor({ timeout: 30_000 });
     await page.getByTestId('palive-chart').waitFor();
     await page.getByTestId('tracking-chart').waitFor();
+    // Held-out accuracy and the Pareto/NBD challenger are shown with the version.
+    await page.getByTestId('clv-backtest').waitFor();
+    await page.getByTestId('pareto-challenger').waitFor();
     const high = (await t.api('GET', '/v1/tags/pred_high_value')).body;
     assert.ok(high.coverage > 0);
     const c = (await t.api('GET', '/v1/customers?has_orders=true&limit=1')).body.customers[0];

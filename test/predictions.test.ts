@@ -44,6 +44,13 @@ describe('CLV model through the product', { skip: !fs.existsSync(SAMPLE) && 'sha
     assert.deepEqual([sig3(bgnbd.r), sig3(bgnbd.alpha), sig3(bgnbd.a), sig3(bgnbd.b)], [0.243, 4.41, 0.793, 2.43]);
     assert.equal(Math.round(fit.body.diagnostics.bgnbd.logLikelihood * 10) / 10, -9582.4);
     assert.equal(fit.body.diagnostics.repeatBuyers, 946);
+    // Held out: fitted to 1997-07-01, the model's 13-week forecast against what those customers then bought.
+    const held = fit.body.diagnostics.backtest;
+    assert.equal(held.holdoutWeeks, 13);
+    assert.equal(held.actualPurchases, 711);
+    assert.ok(Math.abs(held.predictedPurchases - 711) / 711 < 0.05, `predicted ${held.predictedPurchases}`);
+    assert.ok(held.mae < held.maeNaive, `model MAE ${held.mae} vs naive ${held.maeNaive}`);
+    assert.ok(held.churn.precision > 0.8 && held.churn.recall > 0.9, JSON.stringify(held.churn));
     // The Pareto/NBD challenger fitted on the same buyers: the published CDNOW figures too.
     const pareto = fit.body.diagnostics.paretoNbd;
     assert.deepEqual([sig3(pareto.params.r), sig3(pareto.params.alpha), sig3(pareto.params.s), sig3(pareto.params.beta)], [0.553, 10.6, 0.606, 11.7]);

@@ -10,6 +10,7 @@ import { churnRisk, DEFAULT_CHURN } from './churn.ts';
 import { valueScores } from './value-score.ts';
 import { trackingSeries } from './tracking.ts';
 import { fitParetoNbd } from './paretonbd.ts';
+import { backtest } from './backtest.ts';
 
 const DAY = 86_400_000;
 const WEEK_DAYS = 7;
@@ -85,6 +86,7 @@ export async function fitClv(tx: TenantTx, now: Date, settings: ClvSettings = DE
     gammaGamma: { logLikelihood: gg.logLikelihood, iterations: gg.iterations },
     tracking: trackingSeries(bg.params, summary, transactions, calEnd),
     paretoNbd: challenger(summary),
+    backtest: backtest(transactions, calEnd),
   };
   const versionId = await record('active', 'fitted', { bgnbd: bg.params, gammaGamma: gg.params }, diagnostics);
   // Purchase days in the last churn period, for each customer's activity trend.

@@ -62,6 +62,19 @@ export function PredictionsPage() {
           )}
         </Card>
       </Col>
+      {active?.diagnostics?.backtest && (
+        <Col span={24}>
+          <Card title={zh ? `留出检验：用 ${active.diagnostics.backtest.holdoutWeeks} 周前的数据训练，预测最近 ${active.diagnostics.backtest.holdoutWeeks} 周` : `Held-out check: trained ${active.diagnostics.backtest.holdoutWeeks} weeks back, predicting the last ${active.diagnostics.backtest.holdoutWeeks} weeks`}>
+            <Descriptions size="small" bordered column={{ xs: 1, md: 3 }} data-testid="clv-backtest">
+              <Descriptions.Item label={zh ? '复购次数（实际 / 预测）' : 'Repeat purchases (actual / predicted)'}>{active.diagnostics.backtest.actualPurchases} / {Math.round(active.diagnostics.backtest.predictedPurchases)}</Descriptions.Item>
+              <Descriptions.Item label={zh ? '每客户平均误差（模型 / 按历史速率）' : 'Mean abs. error per customer (model / past rate)'}>{active.diagnostics.backtest.mae.toFixed(3)} / {active.diagnostics.backtest.maeNaive.toFixed(3)}</Descriptions.Item>
+              <Descriptions.Item label={zh ? '相关系数' : 'Correlation'}>{active.diagnostics.backtest.correlation.toFixed(3)}</Descriptions.Item>
+              <Descriptions.Item label={zh ? '流失预警 准确率 / 召回率' : 'Churn warning precision / recall'}>{(active.diagnostics.backtest.churn.precision * 100).toFixed(1)}% / {(active.diagnostics.backtest.churn.recall * 100).toFixed(1)}%</Descriptions.Item>
+              <Descriptions.Item label={zh ? '预警 / 实际流失' : 'Warned / churned'}>{active.diagnostics.backtest.churn.warned} / {active.diagnostics.backtest.churn.churned}</Descriptions.Item>
+            </Descriptions>
+          </Card>
+        </Col>
+      )}
       {active?.diagnostics?.tracking?.length > 0 && (
         <Col span={24}>
           <Card title={zh ? '拟合检验：每周复购次数（实际 vs 模型）' : 'Fit check: weekly repeat purchases, actual vs model'}>
