@@ -54,6 +54,8 @@ import { closeSmtpTransports } from './messaging/providers/smtp.ts';
 import { registerJourneyRoutes } from './journeys/routes.ts';
 import { journeyOrderHook } from './journeys/order-events.ts';
 import { JourneyWorker } from './journeys/worker.ts';
+import { registerBroadcastRoutes } from './broadcasts/routes.ts';
+import { BroadcastWorker } from './broadcasts/worker.ts';
 
 export interface Platform {
   app: FastifyInstance;
@@ -65,6 +67,7 @@ export interface Platform {
   matchRunner: MatchRunner;
   sweeper: PointsSweeper;
   journeys: JourneyWorker;
+  broadcasts: BroadcastWorker;
   dispatcher: OutboxDispatcher;
   close(): Promise<void>;
 }
@@ -164,6 +167,7 @@ export async function createPlatform(config: Config, opts: PlatformOptions = {})
   ctx.orderHooks.push(journeyOrderHook);
   registerMessagingRoutes(app, ctx);
   registerJourneyRoutes(app, ctx);
+  registerBroadcastRoutes(app, ctx);
   registerOverviewRoutes(app, ctx);
   const engine = new UnderstandingEngine(ctx);
   engine.start();
@@ -190,6 +194,8 @@ export async function createPlatform(config: Config, opts: PlatformOptions = {})
   if (opts.runImports !== false) sweeper.start();
   const journeys = new JourneyWorker(ctx, engine);
   if (opts.runImports !== false) journeys.start();
+  const broadcasts = new BroadcastWorker(ctx);
+  if (opts.runImports !== false) broadcasts.start();
   const dispatcher = new OutboxDispatcher(ctx);
   if (opts.runImports !== false) dispatcher.start();
   return {
@@ -202,9 +208,11 @@ export async function createPlatform(config: Config, opts: PlatformOptions = {})
     matchRunner,
     sweeper,
     journeys,
+    broadcasts,
     dispatcher,
     async close() {
       await dispatcher.stop();
+      await broadcasts.stop();
       await journeys.stop();
       await closeSmtpTransports();
       await sweeper.stop();

@@ -7,7 +7,7 @@ import { loadCatalog } from '../segments/catalog.ts';
 import { validateRule } from '../segments/validate.ts';
 import { assertPublicUrl, UnsafeUrlError } from '../kernel/net/ssrf.ts';
 import { checkTemplate, templatesByKey } from '../messaging/templates.ts';
-import { loadChannels } from '../messaging/channels.ts';
+import { loadChannels, SMS_KINDS } from '../messaging/channels.ts';
 import { loadProgram } from '../loyalty/program.ts';
 import { edgesOf, WAITING_NODES, type JourneyDefinition } from './definition.ts';
 
@@ -67,6 +67,8 @@ export async function validateJourney(tx: TenantTx, def: JourneyDefinition, opts
       continue;
     }
     if (t.channel !== n.channel) problems.push({ field: at(id, 'template'), message: `template "${n.template}" is for the ${t.channel} channel, not ${n.channel}` });
+    const kind = channels.get(n.channel)?.kind;
+    if (kind && SMS_KINDS.has(kind) && !t.sms) problems.push({ field: at(id, 'template'), message: `template "${n.template}" has no SMS template code (sms.templateCode), which ${kind} needs` });
     if (!checked.has(t.key)) checked.set(t.key, await checkTemplate(tx, t));
     for (const p of checked.get(t.key)!) problems.push({ field: at(id, 'template'), message: `template "${t.key}" ${p.field}: ${p.message}` });
   }

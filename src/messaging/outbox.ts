@@ -7,8 +7,8 @@ import type { TenantTx } from '../kernel/tenant.ts';
 import { isValidTimeZone } from '../kernel/time.ts';
 import { maskFor } from '../kernel/crypto/mask.ts';
 import { loadPolicy, type SendPolicy } from './policy.ts';
-import { gate } from './gate.ts';
-import { loadChannels, providerFor, type ChannelRow } from './channels.ts';
+import { gate, quotaDay } from './gate.ts';
+import { loadChannels, providerFor, SMS_KINDS, type ChannelRow } from './channels.ts';
 import { render, templatesByKey, variablesOf, type StoredTemplate } from './templates.ts';
 import { linkUrl } from './links.ts';
 
@@ -81,9 +81,10 @@ export async function enqueueMessages(ctx: AppContext, tx: TenantTx, reqs: Messa
     const tz = p?.traits.timezone;
     return typeof tz === 'string' && isValidTimeZone(tz) ? tz : policy.timezone;
   };
+  const quotas = new Map([...channels.values()].filter((c) => c.daily_quota != null).map((c) => [c.channel, c.daily_quota!]));
   const decisions = await gate(tx, policy, fresh.map((i) => ({
     customerId: reqs[i].customerId, channel: reqs[i].channel, transactional: reqs[i].transactional, timeZone: timeZoneOf(profiles.get(reqs[i].customerId)),
-  })), now);
+  })), now, quotas);
 
   const ids = (await tx.query<{ id: number }>(`SELECT nextval(pg_get_serial_sequence('outbox', 'id'))::bigint AS id FROM generate_series(1, $1)`, [fresh.length])).rows.map((r) => r.id);
   const rows: any[] = [];
@@ -118,20 +119,28 @@ export async function enqueueMessages(ctx: AppContext, tx: TenantTx, reqs: Messa
     if (!reason) {
       const template = req.templateKey ? templates.get(req.templateKey) : undefined;
       const text = template ? pickVariant(template, req.variant) : req.content;
+      const sms = SMS_KINDS.has(channel!.kind);
       if (!text) reason = `unknown_template:${req.templateKey}`;
+      else if (sms && !template?.sms) reason = 'no_sms_template';
       else {
         try {
           const link = (kind: 'c' | 'o' | 'u', index: number) => linkUrl(ctx.config.publicUrl, ctx.pii, { kind, workspaceId: ws, outboxId: id, index });
-          const r = render(text, {
+          const scope = {
             customer: scopeOf(ctx, profile!),
             computed: computed.get(req.customerId) ?? {},
             event: req.event ?? {},
             journey: req.journeyName ? { name: req.journeyName } : undefined,
             unsubscribe_url: link('u', 0),
-          }, (index) => link('c', index), channel!.kind === 'smtp');
+          };
+          const r = render(text, scope, (index) => link('c', index), channel!.kind === 'smtp');
           subject = r.subject;
           body = channel!.kind === 'smtp' ? `${r.body}<img src="${link('o', 0)}" width="1" height="1" alt="">` : r.body;
-          rows.push({ id, req, status: 'queued', reason: null, to, subject, body, links: r.links, nextAttempt });
+          // SMS parameters render with the same scope; their tracked links continue the body's numbering.
+          const smsPayload = sms ? {
+            templateCode: template!.sms!.templateCode,
+            params: template!.sms!.params.map((p) => ({ name: p.name, value: render({ subject: null, body: p.value }, scope, (index) => link('c', index), false, r.links).body })),
+          } : undefined;
+          rows.push({ id, req, status: 'queued', reason: null, to, subject, body, links: r.links, nextAttempt, sms: smsPayload });
           out[i] = { status: 'queued', outboxId: id };
           return;
         } catch (err: any) {
@@ -157,10 +166,11 @@ export async function enqueueMessages(ctx: AppContext, tx: TenantTx, reqs: Messa
        rows.map((r) => r.req.templateKey ?? null), rows.map((r) => r.req.transactional), rows.map((r) => r.req.source.type), rows.map((r) => r.req.source.id),
        rows.map((r) => (r.to ? ctx.pii.encrypt(r.to) : null)), rows.map((r) => (r.to ? maskRecipient(r.to) : null)),
        rows.map((r) => r.subject), rows.map((r) => r.body),
-       rows.map((r) => JSON.stringify({ ...(r.req.payload ?? {}), variant: r.req.variant ?? null, links: r.links })),
+       rows.map((r) => JSON.stringify({ ...(r.req.payload ?? {}), variant: r.req.variant ?? null, links: r.links, ...(r.sms ? { sms: r.sms } : {}) })),
        rows.map((r) => r.status), rows.map((r) => r.reason), rows.map((r) => r.nextAttempt), now],
     );
   }
+  await countUsage(tx, rows.filter((r) => r.status === 'queued' && !r.req.transactional).map((r) => r.req.channel), quotaDay(now, policy));
   if (suppressed.length) {
     await tx.query(
       `INSERT INTO events (workspace_id, message_id, customer_id, type, event, properties, ts)
@@ -173,6 +183,18 @@ export async function enqueueMessages(ctx: AppContext, tx: TenantTx, reqs: Messa
     );
   }
   return out as MessageOutcome[];
+}
+
+/** Adds queued marketing messages to their channels' counters for the day (the daily quota reads them). */
+async function countUsage(tx: TenantTx, channels: string[], day: string) {
+  if (channels.length === 0) return;
+  const counts = new Map<string, number>();
+  for (const c of channels) counts.set(c, (counts.get(c) ?? 0) + 1);
+  await tx.query(
+    `INSERT INTO channel_daily_usage (workspace_id, channel, day, queued) SELECT $1, u.c, $2::date, u.n FROM unnest($3::text[], $4::int[]) AS u(c, n)
+     ON CONFLICT (workspace_id, channel, day) DO UPDATE SET queued = channel_daily_usage.queued + EXCLUDED.queued`,
+    [tx.workspaceId, day, [...counts.keys()], [...counts.values()]],
+  );
 }
 
 function pickVariant(t: StoredTemplate, variant: string | null | undefined) {

@@ -33,7 +33,7 @@ export function registerMessagingRoutes(app: FastifyInstance, ctx: AppContext) {
 
   r.put('/v1/channels/:channel', {
     config: { auth: 'manage' },
-    schema: { tags: ['messaging'], summary: 'Set up a channel: SMTP email, a signed webhook, or the console inbox', params: channelParam, body: channelSchema },
+    schema: { tags: ['messaging'], summary: 'Set up a channel: SMTP email, Aliyun or Tencent Cloud SMS, a signed webhook, or the console inbox; optional daily quota', params: channelParam, body: channelSchema },
   }, async (req) => {
     const actor = requirePermission(req, 'channels:manage');
     return withTenant(ctx.db, actor.workspaceId, async (tx) => {
@@ -212,6 +212,11 @@ export function registerMessagingRoutes(app: FastifyInstance, ctx: AppContext) {
           [t.workspaceId, `msg:${t.outboxId}:${kind}:${t.index}:${kind === 'c' ? now().getTime() : 'first'}`, m.customer_id, event,
            JSON.stringify({ outbox_id: t.outboxId, channel: m.channel, source_type: m.source_type, source_id: m.source_id, url }), now()]);
         if (kind === 'u') await setConsents(tx, [{ customerId: m.customer_id, channel: m.channel, granted: false, source: 'unsubscribe_link' }], now());
+      }
+      // A click shows the message was read even when the open pixel was blocked.
+      if (kind !== 'u') {
+        await tx.query(`UPDATE outbox SET opened_at = COALESCE(opened_at, $3), clicked_at = CASE WHEN $4 THEN COALESCE(clicked_at, $3) ELSE clicked_at END
+                         WHERE workspace_id = $1 AND id = $2`, [t.workspaceId, t.outboxId, now(), kind === 'c']);
       }
       return { url, customerId: m.customer_id, workspaceId: t.workspaceId };
     });

@@ -14,6 +14,12 @@ export const templateSchema = z.object({
   subject: z.string().max(500).nullable().default(null),
   body: z.string().min(1).max(100_000),
   variants: z.array(z.object({ key: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/), subject: z.string().max(500).nullable().default(null), body: z.string().min(1).max(100_000) })).max(5).default([]),
+  // For SMS channels: the carrier-approved template at the provider and its parameters, each a Liquid text.
+  // Aliyun fills them by name, Tencent Cloud by position. The body stays the readable text for previews.
+  sms: z.object({
+    templateCode: z.string().min(1).max(100),
+    params: z.array(z.object({ name: z.string().regex(/^[A-Za-z0-9_]{1,64}$/, 'letters, digits or _'), value: z.string().max(500) })).max(20).default([]),
+  }).nullable().default(null),
 });
 export type TemplateInput = z.infer<typeof templateSchema>;
 
@@ -51,9 +57,10 @@ export function variablesOf(source: string): string[] {
 }
 
 /** Syntax errors and unknown variables of each text of a template, named by field (body, subject, variants.0.body). */
-export async function checkTemplate(tx: TenantTx, t: Pick<TemplateInput, 'subject' | 'body' | 'variants'>): Promise<FieldProblem[]> {
+export async function checkTemplate(tx: TenantTx, t: Pick<TemplateInput, 'subject' | 'body' | 'variants'> & { sms?: TemplateInput['sms'] }): Promise<FieldProblem[]> {
   const texts: [string, string | null][] = [['subject', t.subject], ['body', t.body]];
   t.variants.forEach((v, i) => texts.push([`variants.${i}.subject`, v.subject], [`variants.${i}.body`, v.body]));
+  t.sms?.params.forEach((p, i) => texts.push([`sms.params.${i}.value`, p.value]));
   const problems: FieldProblem[] = [];
   const traitKeys = new Set<string>();
   const computedKeys = new Set<string>();
@@ -97,14 +104,14 @@ export async function checkTemplate(tx: TenantTx, t: Pick<TemplateInput, 'subjec
 export async function saveTemplate(tx: TenantTx, input: TemplateInput, now: Date, id?: number): Promise<StoredTemplate> {
   const problems = await checkTemplate(tx, input);
   if (problems.length) throw new AppError(400, 'bad_template', `${problems[0].field}: ${problems[0].message}`, problems);
-  const params = [tx.workspaceId, input.key, input.name, input.channel, input.subject, input.body, JSON.stringify(input.variants), now];
+  const params = [tx.workspaceId, input.key, input.name, input.channel, input.subject, input.body, JSON.stringify(input.variants), now, input.sms ? JSON.stringify(input.sms) : null];
   const { rows } = id
     ? await tx.query(
-        `UPDATE message_templates SET key = $2, name = $3, channel = $4, subject = $5, body = $6, variants = $7, updated_at = $8
-          WHERE workspace_id = $1 AND id = $9 RETURNING *`, [...params, id])
+        `UPDATE message_templates SET key = $2, name = $3, channel = $4, subject = $5, body = $6, variants = $7, updated_at = $8, sms = $9
+          WHERE workspace_id = $1 AND id = $10 RETURNING *`, [...params, id])
     : await tx.query(
-        `INSERT INTO message_templates (workspace_id, key, name, channel, subject, body, variants, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) ON CONFLICT (workspace_id, key) DO NOTHING RETURNING *`, params);
+        `INSERT INTO message_templates (workspace_id, key, name, channel, subject, body, variants, created_at, updated_at, sms)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9) ON CONFLICT (workspace_id, key) DO NOTHING RETURNING *`, params);
   if (!rows[0] && id) throw notFound(`template ${id}`);
   if (!rows[0]) throw new AppError(409, 'conflict', `key: a template "${input.key}" exists already`, [{ field: 'key', message: 'already used' }]);
   return templateView(rows[0]);
@@ -116,7 +123,7 @@ export async function templatesByKey(tx: TenantTx, keys: string[]): Promise<Map<
 }
 
 export const templateView = (r: any): StoredTemplate => ({
-  id: r.id, key: r.key, name: r.name, channel: r.channel, subject: r.subject, body: r.body, variants: r.variants, created_at: r.created_at, updated_at: r.updated_at,
+  id: r.id, key: r.key, name: r.name, channel: r.channel, subject: r.subject, body: r.body, variants: r.variants, sms: r.sms ?? null, created_at: r.created_at, updated_at: r.updated_at,
 });
 
 export interface RenderScope {
@@ -138,8 +145,7 @@ export interface Rendered {
  * Renders one variant of a template. `trackUrl(i)` makes the tracked redirect for link i; for HTML email bodies every
  * http(s) href is tracked as well, without the template saying so.
  */
-export function render(t: Pick<TemplateInput, 'subject' | 'body'>, scope: RenderScope, trackUrl?: (index: number) => string, html = false): Rendered {
-  const links: string[] = [];
+export function render(t: Pick<TemplateInput, 'subject' | 'body'>, scope: RenderScope, trackUrl?: (index: number) => string, html = false, links: string[] = []): Rendered {
   const track = (url: string) => {
     if (!trackUrl || !/^https?:\/\//.test(url)) return url;
     links.push(url);
