@@ -4,6 +4,8 @@ import { z } from 'zod';
 import { ruleSchema } from '../segments/rules.ts';
 
 const key = z.string().min(1).max(100);
+// What a step refers to may be left empty in a draft (a step just placed on the canvas); publishing names it.
+const choice = z.string().max(100);
 const nodeId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'node ids are 1-64 letters, digits, _ or -');
 const clockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time of day as HH:MM');
 
@@ -63,8 +65,8 @@ export const nodeSchema = z.discriminatedUnion('type', [
     branches: z.array(z.object({ key: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/), percent: z.number().min(0).max(100), holdout: z.boolean().default(false), next: edge })).min(2).max(10),
   }),
   // timing 'best_time' holds the message until the customer's best hour of the week (within the next seven days).
-  z.object({ type: z.literal('send'), ...layout, channel: key, template: key, transactional: z.boolean().default(false), timing: z.enum(['now', 'best_time']).default('now'), next: edge }),
-  z.object({ type: z.literal('tag'), ...layout, tag: key, remove: z.boolean().default(false), next: edge }),
+  z.object({ type: z.literal('send'), ...layout, channel: choice, template: choice, transactional: z.boolean().default(false), timing: z.enum(['now', 'best_time']).default('now'), next: edge }),
+  z.object({ type: z.literal('tag'), ...layout, tag: choice, remove: z.boolean().default(false), next: edge }),
   z.object({ type: z.literal('attribute'), ...layout, attribute: z.string().regex(/^[A-Za-z0-9_]{1,64}$/), value: z.union([z.string().max(500), z.number(), z.boolean(), z.null()]), next: edge }),
   z.object({ type: z.literal('points'), ...layout, points: z.number().int().min(1).max(1_000_000), next: edge }),
   z.object({ type: z.literal('coupon'), ...layout, templateId: z.number().int().positive(), next: edge }),

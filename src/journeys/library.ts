@@ -5,9 +5,9 @@ import type { JourneyDefinition } from './definition.ts';
 const wait = (days: number, next?: string) => ({ type: 'wait' as const, duration: { days, hours: 0, minutes: 0 }, next });
 const send = (template: string, next?: string, timing: 'now' | 'best_time' = 'now') => ({ type: 'send' as const, channel: 'inbox', template, transactional: false, timing, next });
 
-export const JOURNEY_LIBRARY: { key: string; name: string; description: string; definition: JourneyDefinition }[] = [
+export const JOURNEY_LIBRARY: { key: string; name: string; description: string; descriptionZh: string; definition: JourneyDefinition }[] = [
   {
-    key: 'welcome', name: '新客欢迎', description: 'Welcome a new customer, then nudge towards the first order three days later if none came.',
+    key: 'welcome', name: '新客欢迎', description: 'Welcome a new customer, then nudge towards the first order three days later if none came.', descriptionZh: '新客到来即发欢迎消息；三天内未下单，再推送首单优惠。',
     definition: {
       trigger: { type: 'event', event: 'customer_created', where: [] }, start: 'hello', reentry: 'once', quietHours: 'hold', attributionDays: 7,
       goal: { event: 'order_completed', where: [], withinDays: 14, exitOnGoal: false },
@@ -20,14 +20,14 @@ export const JOURNEY_LIBRARY: { key: string; name: string; description: string; 
     },
   },
   {
-    key: 'birthday', name: '生日关怀', description: 'On the birthday at 10:00: greetings and a birthday coupon.',
+    key: 'birthday', name: '生日关怀', description: 'On the birthday at 10:00: greetings and a birthday coupon.', descriptionZh: '生日当天 10:00 送上祝福（可加生日券）。',
     definition: {
       trigger: { type: 'date', field: 'birthday', yearly: true, offsetDays: 0, at: '10:00' }, start: 'greet', reentry: 'always', quietHours: 'hold', attributionDays: 7,
       nodes: { greet: send('birthday') },
     },
   },
   {
-    key: 'winback', name: '沉睡唤醒', description: 'Customers entering the dormant segment get a reminder; no order within 7 days, a stronger offer.',
+    key: 'winback', name: '沉睡唤醒', description: 'Customers entering the dormant segment get a reminder; no order within 7 days, a stronger offer.', descriptionZh: '进入沉睡分群的客户收到提醒；7 天内仍未下单，发送更有力的优惠。',
     definition: {
       trigger: { type: 'segment', segment: 'dormant', on: 'entered' }, start: 'remind', reentry: { days: 90 }, quietHours: 'hold', attributionDays: 14,
       goal: { event: 'order_completed', where: [], withinDays: 14, exitOnGoal: true },
@@ -35,7 +35,7 @@ export const JOURNEY_LIBRARY: { key: string; name: string; description: string; 
     },
   },
   {
-    key: 'repurchase', name: '复购提醒', description: 'Twenty-five days after an order, remind the customer to restock.',
+    key: 'repurchase', name: '复购提醒', description: 'Twenty-five days after an order, remind the customer to restock.', descriptionZh: '下单 25 天后，在客户最常活跃的时间提醒回购。',
     definition: {
       trigger: { type: 'event', event: 'order_completed', where: [] }, start: 'wait25', reentry: 'always', quietHours: 'hold', attributionDays: 7,
       exitOn: { event: 'order_completed', where: [] },
@@ -44,7 +44,7 @@ export const JOURNEY_LIBRARY: { key: string; name: string; description: string; 
     },
   },
   {
-    key: 'churn', name: '流失挽回', description: 'Customers the churn model warns about: a staff follow-up task and a care message, with a 10% holdout to measure the effect.',
+    key: 'churn', name: '流失挽回', description: 'Customers the churn model warns about: a staff follow-up task and a care message, with a 10% holdout to measure the effect.', descriptionZh: '流失预警客户：生成导购回访任务并发送关怀消息，保留 10% 对照组衡量效果。',
     definition: {
       trigger: { type: 'event', event: 'churn_risk_high', where: [] }, start: 'split', reentry: { days: 60 }, quietHours: 'hold', attributionDays: 30,
       goal: { event: 'order_completed', where: [], withinDays: 30, exitOnGoal: false },
@@ -56,7 +56,7 @@ export const JOURNEY_LIBRARY: { key: string; name: string; description: string; 
     },
   },
   {
-    key: 'tier_upgrade', name: '升级提醒', description: 'Tell members close to the next tier how little they need, and congratulate those who upgrade.',
+    key: 'tier_upgrade', name: '升级提醒', description: 'Tell members close to the next tier how little they need, and congratulate those who upgrade.', descriptionZh: '会员升级时发送祝贺，告知新权益。',
     definition: {
       trigger: { type: 'event', event: 'tier_upgraded', where: [] }, start: 'congrats', reentry: 'always', quietHours: 'hold', attributionDays: 7,
       nodes: { congrats: send('tier_congrats') },

@@ -63,7 +63,7 @@ export async function validateJourney(tx: TenantTx, def: JourneyDefinition, opts
     if (!channels.has(n.channel)) problems.push({ field: at(id, 'channel'), message: `channel "${n.channel}" has no provider configured; set one up under 渠道 (PUT /v1/channels/${n.channel}) first` });
     const t = templates.get(n.template);
     if (!t) {
-      problems.push({ field: at(id, 'template'), message: `no template "${n.template}"` });
+      problems.push({ field: at(id, 'template'), message: n.template ? `no template "${n.template}"` : 'choose a template' });
       continue;
     }
     if (t.channel !== n.channel) problems.push({ field: at(id, 'template'), message: `template "${n.template}" is for the ${t.channel} channel, not ${n.channel}` });
@@ -76,7 +76,7 @@ export async function validateJourney(tx: TenantTx, def: JourneyDefinition, opts
     if (n.type === 'condition') problems.push(...validateRule(n.rule, catalog, { path: at(id, 'rule') }));
     if (n.type === 'tag') {
       const { rows } = await tx.query<{ kind: string }>(`SELECT kind FROM tags WHERE workspace_id = $1 AND key = $2 AND deleted_at IS NULL`, [tx.workspaceId, n.tag]);
-      if (!rows[0]) problems.push({ field: at(id, 'tag'), message: `unknown tag "${n.tag}"` });
+      if (!rows[0]) problems.push({ field: at(id, 'tag'), message: n.tag ? `unknown tag "${n.tag}"` : 'choose a tag' });
       else if (rows[0].kind === 'rule' || rows[0].kind === 'model') problems.push({ field: at(id, 'tag'), message: `"${n.tag}" is a ${rows[0].kind} tag: its rule or model decides who has it, a journey cannot` });
     }
     if (n.type === 'points') {

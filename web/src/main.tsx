@@ -20,6 +20,11 @@ import { LayersPage } from './pages/Layers.tsx';
 import { PredictionsPage } from './pages/Predictions.tsx';
 import { IdentityPage } from './pages/identity/IdentityPage.tsx';
 import { LoyaltyPage } from './pages/loyalty/LoyaltyPage.tsx';
+import { JourneysPage } from './pages/journeys/JourneysPage.tsx';
+import { JourneyEditorPage } from './pages/journeys/JourneyEditor.tsx';
+import { BroadcastsPage } from './pages/broadcasts/BroadcastsPage.tsx';
+import { TemplatesPage } from './pages/content/TemplatesPage.tsx';
+import { ChannelsPage } from './pages/channels/ChannelsPage.tsx';
 
 export interface Me {
   actor: { role: string; email: string | null; name: string | null };
@@ -59,6 +64,11 @@ function Root() {
               <Route path="/segments/:key" element={<SegmentEditorPage />} />
               <Route path="/layers" element={<LayersPage />} />
               <Route path="/predictions" element={<PredictionsPage />} />
+              <Route path="/journeys" element={<JourneysPage />} />
+              <Route path="/journeys/:id" element={<JourneyEditorPage />} />
+              <Route path="/broadcasts" element={<BroadcastsPage />} />
+              <Route path="/content" element={<TemplatesPage />} />
+              <Route path="/channels" element={<ChannelsPage canManage={me.permissions.includes('channels:manage')} />} />
               {COMING_SOON.map((c) => (
                 <Route key={c.key} path={`/${c.key}`} element={<ComingSoonPage titleKey={c.key} issue={c.issue} />} />
               ))}
