@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../kernel/context.ts';
 import { withTenant } from '../kernel/tenant.ts';
-import { actorOf, requirePermission, SESSION_COOKIE } from '../http/auth.ts';
+import { actorOf, apiKeys, requirePermission, SESSION_COOKIE } from '../http/auth.ts';
 import { unauthorized } from '../kernel/errors.ts';
 import { audit } from './audit.ts';
 import { permissionsOf, ROLES } from './roles.ts';
@@ -71,11 +71,13 @@ export function registerAccessRoutes(app: FastifyInstance, ctx: AppContext) {
     schema: { tags: ['access'], summary: 'Revoke a key', params: z.object({ id: z.string() }) },
   }, async (req) => {
     const actor = requirePermission(req, 'keys:manage');
-    return withTenant(ctx.db, actor.workspaceId, async (tx) => {
+    const revoked = await withTenant(ctx.db, actor.workspaceId, async (tx) => {
       const res = await tx.query(`UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL`, [req.params.id]);
       await audit(tx, actor, 'api_key.revoke', { type: 'api_key', id: req.params.id });
-      return { revoked: res.rowCount === 1 };
+      return res.rowCount === 1;
     });
+    apiKeys.clear(); // after the commit, so no request can cache the key again as still valid
+    return { revoked };
   });
 
   r.get('/v1/audit', {

@@ -7,6 +7,7 @@ import type { Actor } from '../access/actor.ts';
 import { findApiKey, findSession } from '../access/workspaces.ts';
 import { can, type Permission } from '../access/roles.ts';
 import { AppError, forbidden, unauthorized } from '../kernel/errors.ts';
+import { CredentialCache } from './credential-cache.ts';
 
 export const SESSION_COOKIE = 'siyu_session';
 
@@ -18,6 +19,10 @@ declare module 'fastify' {
     auth?: 'write' | 'manage' | 'public';
   }
 }
+
+type FoundKey = NonNullable<Awaited<ReturnType<typeof findApiKey>>>;
+/** Keys seen recently; revoking a key clears it (apiKeys.clear() in the access routes). */
+export const apiKeys = new CredentialCache<FoundKey>();
 
 export function registerAuth(app: FastifyInstance, ctx: AppContext) {
   app.decorateRequest('actor', null);
@@ -35,7 +40,7 @@ async function writeActor(ctx: AppContext, req: FastifyRequest): Promise<Actor> 
   else if (header?.startsWith('Bearer ')) key = header.slice(7);
   key ||= (req.body as any)?.writeKey;
   if (!key) throw unauthorized('Missing write key: send it as the HTTP basic auth username (Segment SDK convention)');
-  const found = await findApiKey(ctx.db, key);
+  const found = await apiKeys.get(key, () => findApiKey(ctx.db, key));
   // A back end holding a secret key may send data too; a write key can never read anything.
   if (!found) throw unauthorized('Invalid write key: copy it from 设置 → API keys, or run `siyu workspace create`');
   return { type: 'api_key', id: found.id, workspaceId: found.workspace_id, role: found.kind === 'secret' ? found.role : 'operator' };
@@ -44,7 +49,8 @@ async function writeActor(ctx: AppContext, req: FastifyRequest): Promise<Actor> 
 async function manageActor(ctx: AppContext, req: FastifyRequest): Promise<Actor> {
   const header = req.headers.authorization;
   if (header?.startsWith('Bearer ')) {
-    const found = await findApiKey(ctx.db, header.slice(7));
+    const secret = header.slice(7);
+    const found = await apiKeys.get(secret, () => findApiKey(ctx.db, secret));
     if (!found || found.kind !== 'secret') throw unauthorized('Invalid secret key: management calls need a secret key (sk_...), not a write key');
     return { type: 'api_key', id: found.id, workspaceId: found.workspace_id, role: found.role };
   }

@@ -18,8 +18,11 @@ export interface Queryable {
 
 export interface Db extends Queryable {
   readonly kind: 'pglite' | 'postgres';
-  /** Runs fn in one transaction; retried on serialization failures and deadlocks, so fn must only touch the database. */
-  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * Runs fn in one transaction; retried on serialization failures and deadlocks, so fn must only touch the database.
+   * `setup` (SQL without parameters) runs first, in the same round trip as BEGIN on a server.
+   */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>, setup?: string): Promise<T>;
   /** Runs a script of several statements (migrations). */
   exec(sql: string): Promise<void>;
   close(): Promise<void>;
@@ -57,10 +60,11 @@ async function openEmbedded(dir: string | undefined): Promise<Db> {
       return asResult<T>(await lite.query(sql, params));
     },
     // PGlite is one connection: its transactions are already exclusive, so they never conflict and need no retry.
-    async transaction<T>(fn: (tx: Queryable) => Promise<T>) {
-      return lite.transaction(async (tx) =>
-        fn({ query: async <R>(sql: string, params: unknown[] = []) => asResult<R>(await tx.query(sql, params)) }),
-      );
+    async transaction<T>(fn: (tx: Queryable) => Promise<T>, setup?: string) {
+      return lite.transaction(async (tx) => {
+        if (setup) await tx.exec(setup);
+        return fn({ query: async <R>(sql: string, params: unknown[] = []) => asResult<R>(await tx.query(sql, params)) });
+      });
     },
     async exec(sql: string) {
       await lite.exec(sql);
@@ -92,11 +96,11 @@ async function openServer(url: string, schema: string | undefined, max: number):
     async query<T>(sql: string, params: unknown[] = []) {
       return asResult<T>(await pool.query(sql, params as any[]));
     },
-    async transaction<T>(fn: (tx: Queryable) => Promise<T>) {
+    async transaction<T>(fn: (tx: Queryable) => Promise<T>, setup?: string) {
       for (let attempt = 1; ; attempt++) {
         const client = await pool.connect();
         try {
-          await client.query('BEGIN');
+          await client.query(setup ? `BEGIN; ${setup}` : 'BEGIN');
           const result = await fn({ query: async <R>(sql: string, params: unknown[] = []) => asResult<R>(await client.query(sql, params as any[])) });
           await client.query('COMMIT');
           return result;

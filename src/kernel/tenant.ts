@@ -9,9 +9,12 @@ export interface TenantTx extends Queryable {
   readonly workspaceId: string;
 }
 
+// Workspace ids are generated (ws_…); anything else never reaches SQL text.
+const WORKSPACE_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
 export async function withTenant<T>(db: Db, workspaceId: string, fn: (tx: TenantTx) => Promise<T>): Promise<T> {
-  return db.transaction(async (tx) => {
-    await tx.query(`SELECT set_config('app.workspace_id', $1, true), set_config('role', '${TENANT_ROLE}', true)`, [workspaceId]);
-    return fn({ workspaceId, query: tx.query.bind(tx) });
-  });
+  if (!WORKSPACE_ID.test(workspaceId)) throw new Error(`not a workspace id: ${JSON.stringify(workspaceId)}`);
+  // Set with BEGIN in one round trip: every tenant transaction pays for it.
+  const setup = `SELECT set_config('app.workspace_id', '${workspaceId}', true), set_config('role', '${TENANT_ROLE}', true)`;
+  return db.transaction((tx) => fn({ workspaceId, query: tx.query.bind(tx) }), setup);
 }
