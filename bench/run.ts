@@ -11,6 +11,7 @@ import { benchMatching } from './matching.ts';
 import { benchMatchingLookup } from './matching-lookup.ts';
 import { benchCoupons, benchEarn } from './loyalty.ts';
 import { benchJourneys } from './journeys.ts';
+import { benchBroadcast } from './broadcast.ts';
 import type { Engine } from '../test/helpers/platform.ts';
 
 const engines: Engine[] = process.env.TEST_DATABASE_URL ? ['pglite', 'postgres'] : ['pglite'];
@@ -39,3 +40,10 @@ if (want('matching-lookup')) await benchMatchingLookup({ records: num(process.en
 if (want('coupons')) await benchCoupons({ clients: 200, stock: 1000, attempts: num(process.env.BENCH_COUPON_ATTEMPTS, 20_000) });
 if (want('earn')) await benchEarn({ members: num(process.env.BENCH_EARN_MEMBERS, 1_000_000), repeats: num(process.env.BENCH_EARN_REPEATS, 100_000), batch: 500, clients: 4 });
 if (want('journeys')) await benchJourneys(engines, { inFlight: num(process.env.BENCH_JOURNEY_CUSTOMERS, 100_000), timers: num(process.env.BENCH_JOURNEY_TIMERS, 20_000) });
+if (want('broadcast')) {
+  await benchBroadcast(engines, {
+    customers: { pglite: num(process.env.BENCH_BROADCAST_CUSTOMERS_PGLITE, 100_000), postgres: num(process.env.BENCH_BROADCAST_CUSTOMERS, 1_000_000) },
+    rate: num(process.env.BENCH_BROADCAST_RATE, 5000),
+    latencySamples: 300,
+  });
+}

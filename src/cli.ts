@@ -61,12 +61,7 @@ async function start(config: ReturnType<typeof loadConfig>) {
     ctx.log.info({ workspace: demo.workspaceId, ...demo.counts }, 'demo brand loaded');
   }
   await platform.app.listen({ port: config.port, host: config.host });
-  platform.runner.start();
-  platform.models.start();
-  platform.matchRunner.start();
-  platform.sweeper.start();
-  platform.journeys.start();
-  platform.dispatcher.start();
+  platform.startBackground();
   console.log(`\nSiyu is running: http://localhost:${config.port}  (API docs: /docs)`);
   console.log(`Demo login: ${DEMO_OWNER.email} / ${DEMO_OWNER.password}\n`);
   const shutdown = async () => {

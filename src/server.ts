@@ -69,6 +69,8 @@ export interface Platform {
   journeys: JourneyWorker;
   broadcasts: BroadcastWorker;
   dispatcher: OutboxDispatcher;
+  /** Starts every background worker (imports, models, matching, points, journeys, broadcasts, the outbox). */
+  startBackground(): void;
   close(): Promise<void>;
 }
 
@@ -178,26 +180,26 @@ export async function createPlatform(config: Config, opts: PlatformOptions = {})
   registerLayerRoutes(app, ctx, engine);
   registerModelRoutes(app, ctx, engine);
   const models = new ModelScheduler(ctx, engine);
-  if (opts.runImports !== false) models.start();
 
   app.get('/healthz', { config: { auth: 'public' }, schema: { hide: true } }, async () => ({ ok: true }));
   app.get('/metrics', { config: { auth: 'public' }, schema: { hide: true } }, async (_req, reply) => reply.type('text/plain; version=0.0.4').send(ctx.metrics.render()));
   serveConsole(app, config.webDistDir);
 
   const runner = new ImportRunner(ctx, { leaseMs: config.importLeaseMs, pollMs: 500, chunkRows: 2000 });
-  if (opts.runImports !== false) runner.start();
   const matcher = new RealtimeMatcher(ctx);
   matcher.start();
   const matchRunner = new MatchRunner(ctx);
-  if (opts.runImports !== false) matchRunner.start();
   const sweeper = new PointsSweeper(ctx);
-  if (opts.runImports !== false) sweeper.start();
   const journeys = new JourneyWorker(ctx, engine);
-  if (opts.runImports !== false) journeys.start();
   const broadcasts = new BroadcastWorker(ctx);
-  if (opts.runImports !== false) broadcasts.start();
   const dispatcher = new OutboxDispatcher(ctx);
-  if (opts.runImports !== false) dispatcher.start();
+  const startBackground = () => {
+    for (const worker of [runner, models, matchRunner, sweeper, journeys, broadcasts, dispatcher]) worker.start();
+  };
+  if (opts.runImports !== false) startBackground();
+  // Work that arrives in this process starts at once; the polls remain for work from other processes.
+  ctx.changes.onCustomers(() => journeys.wake());
+  ctx.changes.onMessagesQueued(() => dispatcher.wake());
   return {
     app,
     ctx,
@@ -210,6 +212,7 @@ export async function createPlatform(config: Config, opts: PlatformOptions = {})
     journeys,
     broadcasts,
     dispatcher,
+    startBackground,
     async close() {
       await dispatcher.stop();
       await broadcasts.stop();

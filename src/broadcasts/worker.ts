@@ -49,6 +49,7 @@ export class BroadcastWorker {
       `SELECT id FROM broadcasts WHERE workspace_id = $1 AND status = 'running' ORDER BY id`, [workspaceId]);
     let sent = 0;
     for (const { id } of rows) sent += await withTenant(this.ctx.db, workspaceId, (tx) => sendBatch(this.ctx, tx, id, this.ctx.clock.now()));
+    if (sent > 0) this.ctx.changes.messagesQueued(workspaceId);
     return started > 0 || sent > 0;
   }
 

@@ -19,11 +19,16 @@ export class JourneyWorker {
   steps = 0;
 
   constructor(private readonly ctx: AppContext, private readonly engine: UnderstandingEngine | null, pollMs = 200) {
-    this.poller = new Poller(() => this.runOnce(), pollMs, (err) => ctx.log.error({ err }, 'journey worker pass failed'));
+    this.poller = new Poller(() => this.runOnce(), pollMs, (err) => ctx.log.error({ err }, 'journey worker pass failed'), 20);
   }
 
   start() {
     this.poller.start();
+  }
+
+  /** Something was ingested: journeys may have events to react to now, not at the next poll. */
+  wake() {
+    this.poller.wake();
   }
 
   stop() {
@@ -50,6 +55,7 @@ export class JourneyWorker {
     const batch = await withTenant(this.ctx.db, workspaceId, (tx) => executeDue(this.ctx, this.engine, tx, now));
     this.steps += batch.steps;
     if (batch.customersChanged.length) this.ctx.changes.customersChanged(workspaceId, batch.customersChanged);
+    if (batch.sends > 0) this.ctx.changes.messagesQueued(workspaceId);
     return inbox.events > 0 || entered > 0 || batch.runs > 0;
   }
 

@@ -30,4 +30,11 @@ export class ChangeFeed extends EventEmitter {
   onMembership(fn: (c: MembershipChange) => void) {
     this.on('membership', fn);
   }
+  /** Messages were committed to the outbox: the dispatcher need not wait for its next poll. */
+  messagesQueued(workspaceId: string) {
+    this.emit('outbox', workspaceId);
+  }
+  onMessagesQueued(fn: (workspaceId: string) => void) {
+    this.on('outbox', fn);
+  }
 }

@@ -11,8 +11,8 @@ import { linkUrl } from './links.ts';
 
 const LEASE_MS = 60_000;
 const MAX_ATTEMPTS = 8;
-const BATCH = 200;
-const CONCURRENCY = 8;
+const BATCH = 500;
+const CONCURRENCY = 32;
 
 /** Exponential backoff: 10 s, 20 s, 40 s ... at most an hour. */
 export const retryDelayMs = (attempts: number) => Math.min(3_600_000, 10_000 * 2 ** (attempts - 1));
@@ -53,6 +53,10 @@ export class OutboxDispatcher {
     this.poller.start();
   }
 
+  wake() {
+    this.poller.wake();
+  }
+
   stop() {
     return this.poller.stop();
   }
@@ -78,6 +82,7 @@ export class OutboxDispatcher {
       );
       const inTx: Result[] = [];
       const network: Claimed[] = [];
+      const local = new Map<string, Claimed[]>(); // in-transaction deliveries, by provider kind
       for (const row of rows) {
         const channel = channels.get(row.channel);
         if (!channel) {
@@ -86,10 +91,13 @@ export class OutboxDispatcher {
         }
         if (!this.take(workspaceId, channel, now)) continue; // over the rate: stays queued for the next second
         const provider = providerFor(channel.kind, { allowPrivateOutbound: this.ctx.config.allowPrivateOutbound });
-        if (provider.deliverInTx) {
-          const r = await provider.deliverInTx(tx, this.message(workspaceId, row), now);
-          inTx.push({ row: { ...row, attempts: row.attempts + 1 }, ok: true, providerId: r.providerId });
-        } else network.push(row);
+        if (provider.deliverInTx) (local.get(channel.kind) ?? local.set(channel.kind, []).get(channel.kind)!).push(row);
+        else network.push(row);
+      }
+      for (const [kind, batch] of local) {
+        const provider = providerFor(kind, { allowPrivateOutbound: this.ctx.config.allowPrivateOutbound });
+        const delivered = await provider.deliverInTx!(tx, batch.map((row) => this.message(workspaceId, row)), now);
+        batch.forEach((row, i) => inTx.push({ row: { ...row, attempts: row.attempts + 1 }, ok: true, providerId: delivered[i].providerId }));
       }
       if (network.length) {
         await tx.query(`UPDATE outbox SET attempts = attempts + 1, next_attempt_at = $3 WHERE workspace_id = $1 AND id = ANY($2)`,

@@ -152,6 +152,7 @@ export function registerMessagingRoutes(app: FastifyInstance, ctx: AppContext) {
       }], now(), { quiet: 'defer' });
       return o;
     });
+    if (outcome.status === 'queued') ctx.changes.messagesQueued(actor.workspaceId);
     return reply.code(outcome.status === 'replayed' ? 200 : 201).send(outcome);
   });
 

@@ -31,8 +31,8 @@ export class ProviderError extends Error {
 export interface Provider {
   /** Sends over the network; the outbox records the result afterwards. */
   send?(msg: OutboundMessage, settings: ProviderSettings): Promise<{ providerId: string }>;
-  /** Delivers inside the outbox transaction (the console inbox): exactly once by construction. */
-  deliverInTx?(tx: TenantTx, msg: OutboundMessage, now: Date): Promise<{ providerId: string }>;
+  /** Delivers a batch inside the outbox transaction (the console inbox): exactly once by construction. */
+  deliverInTx?(tx: TenantTx, msgs: OutboundMessage[], now: Date): Promise<{ providerId: string }[]>;
   /** The customer's address on this channel, from their decrypted profile (null: none, so nothing to send). */
   addressOf(profile: { email?: string; phone?: string }): string | null;
 }
