@@ -30,3 +30,14 @@ export function report(name: string, rows: Row[], notes: Record<string, unknown>
 }
 
 export const seconds = (ms: number) => Math.round(ms) / 1000;
+
+/** Sends requests from a separate client process (bench/load-client.ts) with `concurrency` connections. */
+export async function loadFromProcess(job: { url: string; authorization: string; concurrency: number; requests: { method: string; path: string; body?: unknown }[] }) {
+  const { spawn } = await import('node:child_process');
+  const child = spawn(process.execPath, ['--import', 'tsx', path.resolve('bench/load-client.ts')], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const out: Buffer[] = [];
+  child.stdout.on('data', (c) => out.push(c));
+  child.stdin.end(JSON.stringify(job));
+  await new Promise((resolve, reject) => child.on('exit', (code) => (code === 0 ? resolve(null) : reject(new Error(`load client exited with ${code}`)))));
+  return JSON.parse(Buffer.concat(out).toString('utf8')) as { ms: number; clientCpuMs: number; results: { status: number; ms: number; body: string }[] };
+}

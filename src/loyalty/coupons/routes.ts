@@ -107,11 +107,8 @@ export function registerCouponRoutes(app: FastifyInstance, ctx: AppContext) {
     },
   }, async (req, reply) => {
     const actor = requirePermission(req, 'loyalty:operate');
-    const coupon = await withTenant(ctx.db, actor.workspaceId, async (tx) => {
-      const root = await memberRoot(tx, req.params.customerId);
-      const t = await getTemplate(tx, req.body.template_id);
-      return issueCoupon(tx, t.id, root, { sourceType: t.rules.pointsPrice > 0 ? 'points' : 'operator', sourceId: req.body.reference, key: `claim:${req.body.reference}` }, ctx.clock.now());
-    });
+    const coupon = await withTenant(ctx.db, actor.workspaceId, (tx) =>
+      issueCoupon(tx, req.body.template_id, req.params.customerId, { sourceType: 'operator', sourceId: req.body.reference, key: `claim:${req.body.reference}` }, ctx.clock.now()));
     if (!coupon.duplicate) ctx.changes.customersChanged(actor.workspaceId, [coupon.customer_id]);
     return answer(reply, coupon);
   });
