@@ -38,7 +38,7 @@ if (want('recommend-scale')) await benchRecommendScale(num(process.env.BENCH_REC
 if (want('matching')) await benchMatching(num(process.env.BENCH_MATCH_RECORDS, 1_000_000));
 if (want('matching-lookup')) await benchMatchingLookup({ records: num(process.env.BENCH_LOOKUP_PROFILES, 1_000_000), samples: 1000 });
 if (want('coupons')) await benchCoupons({ clients: 200, stock: 1000, attempts: num(process.env.BENCH_COUPON_ATTEMPTS, 20_000) });
-if (want('earn')) await benchEarn({ members: num(process.env.BENCH_EARN_MEMBERS, 1_000_000), repeats: num(process.env.BENCH_EARN_REPEATS, 100_000), batch: 500, clients: 4 });
+if (want('earn')) await benchEarn({ members: num(process.env.BENCH_EARN_MEMBERS, 1_000_000), repeats: num(process.env.BENCH_EARN_REPEATS, 100_000), firsts: 20_000, batch: 500, clients: 4 });
 if (want('journeys')) await benchJourneys(engines, { inFlight: num(process.env.BENCH_JOURNEY_CUSTOMERS, 100_000), timers: num(process.env.BENCH_JOURNEY_TIMERS, 20_000) });
 if (want('broadcast')) {
   await benchBroadcast(engines, {
