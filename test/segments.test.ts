@@ -180,6 +180,39 @@ for (const engine of ENGINES) {
       assert.equal(seg.body.count, 1);
     });
 
+    it('follows marketing consent in rules; journeys and broadcasts count as users of tags and segments', async () => {
+      assert.equal((await t.api('PUT', '/v1/channels/inbox', { kind: 'inbox' })).status, 200);
+      const seg = await t.api('POST', '/v1/segments', { key: 'reachable', name: '可触达买家', rule: { all: [{ field: 'order_count', op: 'gte', value: 1 }, { field: 'consent.inbox', op: 'eq', value: 'granted' }] } });
+      assert.equal(seg.status, 201, JSON.stringify(seg.body));
+      const id = async (u: string) => (await t.api('GET', `/v1/customers?q=${u}`)).body.customers[0].id;
+      const consent = async (u: string, granted: boolean) => assert.equal((await t.api('PUT', `/v1/customers/${await id(u)}/consents`, { consents: [{ channel: 'inbox', granted }] })).status, 200);
+      await run([{ expect: { reachable: [] } }]);
+      await consent('ann', true);
+      await run([{ expect: { reachable: ['ann'] } }]);
+      await consent('bob', true);
+      await consent('ann', false); // unsubscribed
+      await run([{ expect: { reachable: ['bob'] } }]);
+      const never = await t.api('POST', '/v1/segments/preview', { rule: { all: [{ field: 'order_count', op: 'gte', value: 1 }, { field: 'consent.inbox', op: 'not_exists' }] } });
+      assert.equal(never.body.count, 0, 'both buyers have answered');
+      const revoked = await t.api('POST', '/v1/segments/preview', { rule: { field: 'consent.inbox', op: 'eq', value: 'revoked' } });
+      assert.equal(revoked.body.count, 1);
+      const fields = (await t.api('GET', '/v1/segments/fields')).body.fields.map((f: any) => f.field);
+      assert.ok(fields.includes('consent.inbox'));
+
+      // A journey triggered by the segment that tags customers: neither may be deleted from under it.
+      const j = await t.api('POST', '/v1/journeys', { name: '触达欢迎', definition: {
+        trigger: { type: 'segment', segment: 'reachable', on: 'entered' }, start: 'mark', nodes: { mark: { type: 'tag', tag: 'vip' } },
+      } });
+      assert.equal(j.status, 201, JSON.stringify(j.body));
+      const delTag = await t.api('DELETE', '/v1/tags/vip');
+      assert.equal(delTag.status, 409);
+      assert.match(delTag.body.error.message, new RegExp(`journey ${j.body.id} \\(触达欢迎\\)`));
+      assert.ok((await t.api('GET', '/v1/tags')).body.tags.find((x: any) => x.key === 'vip').usedBy.some((u: any) => u.kind === 'journey'));
+      const delSeg = await t.api('DELETE', '/v1/segments/reachable');
+      assert.equal(delSeg.status, 409);
+      assert.match(delSeg.body.error.message, /journey/);
+    });
+
     it('exports members as spreadsheet-safe CSV', async () => {
       await t.track('/v1/identify', { userId: 'ann', traits: { name: '=cmd|calc' } });
       await idle();

@@ -1,7 +1,7 @@
 // What a journey is: a trigger, a start node and a map of nodes joined by `next` edges, plus entry, goal and exit
 // rules. The same shape is the draft being edited, a published (immutable) version and the canvas's graph.
 import { z } from 'zod';
-import { ruleSchema } from '../segments/rules.ts';
+import { references, ruleSchema } from '../segments/rules.ts';
 
 const key = z.string().min(1).max(100);
 // What a step refers to may be left empty in a draft (a step just placed on the canvas); publishing names it.
@@ -109,6 +109,17 @@ export function edgesOf(node: JourneyNode): { name: string; to: string | undefin
     default:
       return [{ name: 'next', to: node.next }];
   }
+}
+
+/** Tags, segments and fields a journey reads or writes: its trigger, its conditions, its tag steps. */
+export function journeyReferences(def: JourneyDefinition) {
+  const out = { tags: new Set<string>(), segments: new Set<string>(), fields: new Set<string>() };
+  if (def.trigger.type === 'segment' || def.trigger.type === 'schedule') out.segments.add(def.trigger.segment);
+  for (const n of Object.values(def.nodes)) {
+    if (n.type === 'condition') references(n.rule, out);
+    if (n.type === 'tag' && n.tag) out.tags.add(n.tag);
+  }
+  return out;
 }
 
 /** Nodes that make a customer wait: a cycle must pass through one, or it would spin without end. */

@@ -282,7 +282,7 @@ async function conditionTester(ctx: AppContext, engine: UnderstandingEngine | nu
   const rules = defs.flatMap((d) => Object.values(d.nodes).flatMap((n) => (n.type === 'condition' ? [n.rule] : [])));
   if (rules.length === 0 || !engine) return () => false;
   const st = await engine.state(tx.workspaceId);
-  for (const r of rules) for (const f of references(r).fields) if (f.startsWith('traits.')) await st.store.ensureAttribute(tx, f.slice(7));
+  for (const r of rules) for (const f of references(r).fields) await st.store.ensureField(tx, f);
   const compiled = new Map<string, Compiled>();
   return (journeyId: number, version: number, nodeId: string, rule: Parameters<typeof compile>[0], customerId: number) => {
     const k = `${journeyId}:${version}:${nodeId}`;

@@ -116,7 +116,11 @@ export function registerMessagingRoutes(app: FastifyInstance, ctx: AppContext) {
       const root = await memberRoot(tx, req.params.customerId);
       const changed = await setConsents(tx, req.body.consents.map((c) => ({ customerId: root, ...c, source: req.body.source })), now());
       const { rows } = await tx.query(`SELECT channel, purpose, granted, source, updated_at FROM consents WHERE workspace_id = $1 AND customer_id = $2 ORDER BY channel`, [actor.workspaceId, root]);
-      return { changed, consents: rows };
+      return { root, changed, consents: rows };
+    }).then(({ root, ...out }) => {
+      // Segments on consent.<channel> follow the change.
+      if (out.changed) ctx.changes.customersChanged(actor.workspaceId, [root]);
+      return out;
     });
   });
 

@@ -46,6 +46,7 @@ export async function loadCatalog(tx: Queryable): Promise<Catalog> {
       if (field in PREDICTION_FIELDS) return PREDICTION_FIELDS[field].type;
       if (computed.has(field)) return computed.get(field)!;
       if (/^traits\.[^\s.]{1,64}$/.test(field)) return 'trait'; // free-form profile attribute: string or number
+      if (/^consent\.[a-z0-9_-]{1,50}$/.test(field)) return 'string'; // marketing consent on a channel: granted | revoked
       return null;
     },
     tags: new Set(tags.rows.map((r) => r.key)),

@@ -80,7 +80,7 @@ export class UnderstandingEngine {
   }
 
   private async loadAttributes(tx: TenantTx, store: CustomerStore, defs: Definitions) {
-    for (const d of defs.ordered) for (const f of references(d.rule).fields) if (f.startsWith('traits.')) await store.ensureAttribute(tx, f.slice(7));
+    for (const d of defs.ordered) for (const f of references(d.rule).fields) await store.ensureField(tx, f);
   }
 
   private async loadTraitColumns(tx: TenantTx, store: CustomerStore, defs: Definitions, ids: number[] | null) {
@@ -241,7 +241,7 @@ export class UnderstandingEngine {
   async preview(workspaceId: string, rule: Rule, sample = 20) {
     const st = await this.state(workspaceId);
     await withTenant(this.ctx.db, workspaceId, async (tx) => {
-      for (const f of references(rule).fields) if (f.startsWith('traits.')) await st.store.ensureAttribute(tx, f.slice(7));
+      for (const f of references(rule).fields) await st.store.ensureField(tx, f);
     });
     const started = performance.now();
     const members = compile(rule, st.store, this.ctx.clock.now().getTime()).filter(st.store.live);

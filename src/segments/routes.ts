@@ -27,7 +27,7 @@ export function registerSegmentRoutes(app: FastifyInstance, ctx: AppContext, eng
 
   r.get('/v1/segments/fields', {
     config: { auth: 'manage' },
-    schema: { tags: ['segments'], summary: 'What rules can refer to: attributes, computed traits, tags, segments' },
+    schema: { tags: ['segments'], summary: 'What rules can refer to: attributes, computed traits, consent per channel, tags, segments' },
   }, async (req) => {
     const actor = requirePermission(req, 'customers:read');
     return withTenant(ctx.db, actor.workspaceId, async (tx) => {
@@ -37,12 +37,16 @@ export function registerSegmentRoutes(app: FastifyInstance, ctx: AppContext, eng
       const traits = await tx.query(`SELECT key, name, value_type FROM computed_traits WHERE deleted_at IS NULL ORDER BY key`);
       const tags = await tx.query(`SELECT key, name, tier FROM tags WHERE deleted_at IS NULL ORDER BY tier, key`);
       const segments = await tx.query(`SELECT key, name FROM segments WHERE deleted_at IS NULL ORDER BY key`);
+      // Consent on every channel that is set up or that anyone has consented on (granted | revoked; empty = never asked).
+      const channels = await tx.query<{ channel: string }>(
+        `SELECT channel FROM channel_providers WHERE workspace_id = $1 UNION SELECT DISTINCT channel FROM consents WHERE workspace_id = $1 ORDER BY 1`, [actor.workspaceId]);
       return {
         fields: [
           ...Object.entries(BASE_FIELDS).map(([field, f]) => ({ field, type: f.type, label: f.label })),
           ...Object.entries(PREDICTION_FIELDS).map(([field, f]) => ({ field, type: f.type, label: f.label })),
           ...attrs.rows.map((a) => ({ field: `traits.${a.k}`, type: 'string', label: `属性 ${a.k}` })),
           ...traits.rows.map((t: any) => ({ field: `computed.${t.key}`, type: t.value_type, label: t.name })),
+          ...channels.rows.map((c) => ({ field: `consent.${c.channel}`, type: 'string', label: `营销同意 ${c.channel}（granted / revoked）` })),
         ],
         tags: tags.rows,
         segments: segments.rows,

@@ -24,6 +24,8 @@ export class CustomerStore {
   readonly segments = new Map<string, Bitset>();
   /** profile attribute keys (traits.<key>) loaded so far; loaded lazily on first use */
   private readonly attributeKeys = new Set<string>();
+  /** channels whose marketing consent (consent.<channel>: granted | revoked, empty = never asked) is loaded */
+  private readonly consentChannels = new Set<string>();
 
   constructor(private readonly workspaceId: string) {}
 
@@ -33,6 +35,7 @@ export class CustomerStore {
     const { rows } = await tx.query(`SELECT ${BASE_SELECT} FROM customers WHERE workspace_id = $1`, [this.workspaceId]);
     for (const r of rows) this.setBase(r);
     for (const key of this.attributeKeys) await this.loadAttribute(tx, key);
+    for (const channel of this.consentChannels) await this.loadConsent(tx, channel);
   }
 
   /** Reloads the given customers' rows (after ingest, orders, merges). */
@@ -44,6 +47,30 @@ export class CustomerStore {
       this.setBase(r);
       for (const key of this.attributeKeys) this.setString(`traits.${key}`, r.id, r.traits?.[key]);
     }
+    if (this.consentChannels.size) {
+      const channels = [...this.consentChannels];
+      for (const id of ids) for (const c of channels) this.setString(`consent.${c}`, id, null);
+      const consents = await tx.query<{ customer_id: number; channel: string; granted: boolean }>(
+        `SELECT customer_id, channel, granted FROM consents WHERE workspace_id = $1 AND customer_id = ANY($2) AND channel = ANY($3) AND purpose = 'marketing'`,
+        [this.workspaceId, ids, channels]);
+      for (const r of consents.rows) this.setString(`consent.${r.channel}`, r.customer_id, r.granted ? 'granted' : 'revoked');
+    }
+  }
+
+  /** Makes a rule field that is loaded on demand (traits.<key>, consent.<channel>) available. */
+  async ensureField(tx: Queryable, field: string) {
+    if (field.startsWith('traits.')) await this.ensureAttribute(tx, field.slice(7));
+    else if (field.startsWith('consent.') && !this.consentChannels.has(field.slice(8))) {
+      this.consentChannels.add(field.slice(8));
+      await this.loadConsent(tx, field.slice(8));
+    }
+  }
+
+  private async loadConsent(tx: Queryable, channel: string) {
+    const { rows } = await tx.query<{ customer_id: number; granted: boolean }>(
+      `SELECT customer_id, granted FROM consents WHERE workspace_id = $1 AND channel = $2 AND purpose = 'marketing'`, [this.workspaceId, channel]);
+    this.ensure(rows.reduce((m, r) => Math.max(m, r.customer_id), 0) + 1);
+    for (const r of rows) this.setString(`consent.${channel}`, r.customer_id, r.granted ? 'granted' : 'revoked');
   }
 
   /** Makes traits.<key> available to rules. */
