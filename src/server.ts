@@ -33,6 +33,7 @@ import { registerIdentityRoutes } from './identity/routes.ts';
 import { registerOverviewRoutes } from './overview/routes.ts';
 import { UnderstandingEngine } from './segments/engine.ts';
 import { registerSegmentRoutes } from './segments/routes.ts';
+import { registerRecomputeRoutes } from './segments/recompute.ts';
 import { registerTraitRoutes } from './traits/routes.ts';
 import { registerTagImportRoute, registerTagRoutes } from './tags/routes.ts';
 import { registerLayerRoutes } from './layers/routes.ts';
@@ -177,6 +178,7 @@ export async function createPlatform(config: Config, opts: PlatformOptions = {})
   registerTagRoutes(app, ctx, engine);
   registerTagImportRoute(app, ctx, engine);
   registerSegmentRoutes(app, ctx, engine);
+  registerRecomputeRoutes(app, ctx, engine);
   registerLayerRoutes(app, ctx, engine);
   registerModelRoutes(app, ctx, engine);
   const models = new ModelScheduler(ctx, engine);

@@ -157,7 +157,10 @@ for (const engine of ENGINES) {
       assert.equal(vip.status, 201);
       const ann = (await t.api('GET', '/v1/customers?q=ann')).body.customers[0].id;
       const add = await t.api('POST', '/v1/tags/vip/customers', { action: 'add', customerIds: [ann, 999999] });
-      assert.deepEqual(add.body, { changed: 1, unknown: [999999] });
+      assert.deepEqual([add.body.changed, add.body.unknown], [1, [999999]]);
+      // The recompute it started finished within the request; its record says so.
+      assert.equal(add.body.recompute.status, 'done');
+      assert.equal((await t.api('GET', `/v1/recomputes/${add.body.recompute.id}`)).body.status, 'done');
       assert.equal((await t.api('GET', '/v1/tags/vip')).body.coverage, 1);
       const lib = (await t.api('GET', '/v1/tags')).body.tags;
       assert.deepEqual(lib.map((x: any) => `${x.tier}:${x.key}`), ['basic:vip', 'behavior:fitness_lover']);
@@ -213,6 +216,20 @@ for (const engine of ENGINES) {
       assert.match(delSeg.body.error.message, /journey/);
     });
 
+    it('recomputes in the background: requests join the one waiting, progress is visible, the answer comes when done', async () => {
+      const { recomputeWithin } = await import('../src/segments/recompute.ts');
+      const engine = t.platform.engine;
+      // Requests that arrive together share one job (it reads the definitions when it starts).
+      const [a, b] = await Promise.all([recomputeWithin(engine, t.ws.id, 'second', 0), recomputeWithin(engine, t.ws.id, 'third', 0)]);
+      assert.equal(a.id, b.id, 'a request made while another waits joins it');
+      assert.ok(['queued', 'running', 'done'].includes(a.status));
+      let view: any;
+      await waitUntil(async () => (view = (await t.api('GET', `/v1/recomputes/${a.id}`)).body).status === 'done');
+      assert.equal(view.stage, 'finished');
+      const list = (await t.api('GET', '/v1/recomputes')).body.recomputes;
+      assert.ok(list.some((j: any) => Number(j.id) === a.id && j.reason === 'second' && j.finished_at));
+    });
+
     it('exports members as spreadsheet-safe CSV', async () => {
       await t.track('/v1/identify', { userId: 'ann', traits: { name: '=cmd|calc' } });
       await idle();
@@ -222,6 +239,14 @@ for (const engine of ENGINES) {
       assert.ok(!/(^|,)"?[=+@-]/m.test(text.split('\r\n').slice(1).join('\n')), text);
     });
   });
+}
+
+async function waitUntil(fn: () => Promise<boolean>, ms = 20_000) {
+  const deadline = Date.now() + ms;
+  while (!(await fn())) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 /** user ids are stored masked (PII); the masked form of short ids keeps the first character */

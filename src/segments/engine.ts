@@ -14,6 +14,19 @@ import { persistChanges, type Change } from './membership.ts';
 
 const MAX_SLEEP_MS = 60_000;
 
+/** A full recompute after a definition changed: what it is doing now, for progress bars. */
+export interface RecomputeJob {
+  id: number;
+  workspaceId: string;
+  status: 'queued' | 'running' | 'done' | 'failed';
+  stage: 'waiting' | 'traits' | 'rules' | 'saving' | 'finished';
+  done: number;
+  total: number;
+  changes: number;
+  error?: string;
+  finished: Promise<void>;
+}
+
 interface WorkspaceState {
   store: CustomerStore;
   defs: Definitions;
@@ -22,10 +35,13 @@ interface WorkspaceState {
   queue: Promise<unknown>;
   pending: Set<number>;
   flushing: boolean;
+  /** a recompute waiting its turn: later requests join it, since it will see their definitions too */
+  queuedJob: Promise<RecomputeJob> | null;
 }
 
 export class UnderstandingEngine {
   private readonly states = new Map<string, Promise<WorkspaceState>>();
+  private readonly jobs = new Map<number, RecomputeJob>();
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
 
@@ -74,7 +90,7 @@ export class UnderstandingEngine {
       await this.loadMemberships(tx, store, d);
       return d;
     });
-    const st: WorkspaceState = { store, defs, heap: new TimeHeap(), queue: Promise.resolve(), pending: new Set(), flushing: false };
+    const st: WorkspaceState = { store, defs, heap: new TimeHeap(), queue: Promise.resolve(), pending: new Set(), flushing: false, queuedJob: null };
     this.scheduleAll(st);
     return st;
   }
@@ -95,7 +111,7 @@ export class UnderstandingEngine {
         `SELECT customer_id, num, txt FROM trait_values WHERE workspace_id = $1 AND trait_id = $2 ${ids ? 'AND customer_id = ANY($3)' : ''}`,
         ids ? [tx.workspaceId, t.id, ids] : [tx.workspaceId, t.id],
       );
-      store.ensure(Math.max(0, ...rows.map((r) => r.customer_id)) + 1);
+      store.ensure(rows.reduce((m, r) => Math.max(m, r.customer_id), 0) + 1);
       for (const r of rows) t.value_type === 'string' ? store.setString(field, r.customer_id, r.txt) : store.setNumber(field, r.customer_id, r.num);
     }
   }
@@ -204,37 +220,95 @@ export class UnderstandingEngine {
     return b;
   }
 
-  /** After a definition changed: recompute traits and every rule for everyone, recording entries and exits. */
-  async recomputeAll(workspaceId: string): Promise<void> {
+  /** After a definition changed: recompute traits and every rule for everyone, and wait for it. */
+  async recomputeAll(workspaceId: string, reason = 'definitions changed'): Promise<void> {
+    const job = await this.recompute(workspaceId, reason);
+    await job.finished;
+    if (job.status === 'failed') throw new Error(`recompute failed: ${job.error}`);
+  }
+
+  /**
+   * Requests a full recompute in the background (traits, then every rule tag and segment, recording entries and
+   * exits). A request made while another waits its turn joins that one: it will read the newest definitions.
+   */
+  async recompute(workspaceId: string, reason: string): Promise<RecomputeJob> {
     const st = await this.state(workspaceId);
-    const run = async () => {
-      const now = this.ctx.clock.now();
-      const changes = await withTenant(this.ctx.db, workspaceId, async (tx) => {
-        // The store's rows are already current (kept up to date change by change); definitions, trait values and
-        // memberships are what a definition change or a model run alters.
-        st.defs = await loadDefinitions(tx);
-        await this.loadAttributes(tx, st.store, st.defs);
-        for (const t of st.defs.traits) await computeTrait(tx, t, null, now);
-        await this.loadTraitColumns(tx, st.store, st.defs, null);
-        await this.loadPredictionColumns(tx, st.store);
-        await this.loadMemberships(tx, st.store, st.defs, true);
-        const out: Change[] = [];
-        for (const def of st.defs.ordered) {
-          const before = this.bits(st, def);
-          const after = compile(def.rule, st.store, now.getTime()).filter(st.store.live);
-          for (const id of after.andNot(before).ids()) out.push({ def, customerId: id, change: 'entered' });
-          for (const id of before.andNot(after).ids()) out.push({ def, customerId: id, change: 'exited' });
-          (def.kind === 'tag' ? st.store.tags : st.store.segments).set(def.key, after);
-        }
-        await persistChanges(tx, out, now, st.defs.ordered);
-        return out;
-      });
-      this.announce(workspaceId, changes, now);
-      this.scheduleAll(st);
-      this.arm();
-    };
-    st.queue = st.queue.then(run);
-    await st.queue;
+    // Set before the first await, so requests arriving together share one job.
+    st.queuedJob ??= this.queueJob(workspaceId, st, reason);
+    return st.queuedJob;
+  }
+
+  private async queueJob(workspaceId: string, st: WorkspaceState, reason: string): Promise<RecomputeJob> {
+    const { rows } = await withTenant(this.ctx.db, workspaceId, (tx) => tx.query<{ id: number }>(
+      `INSERT INTO recompute_jobs (workspace_id, reason, status, requested_at) VALUES ($1, $2, 'queued', $3) RETURNING id`, [workspaceId, reason, this.ctx.clock.now()]));
+    let done!: () => void;
+    const job: RecomputeJob = { id: Number(rows[0].id), workspaceId, status: 'queued', stage: 'waiting', done: 0, total: 0, changes: 0, finished: new Promise((r) => (done = r)) };
+    this.jobs.set(job.id, job);
+    st.queue = st.queue.then(async () => {
+      st.queuedJob = null;
+      try {
+        await this.runRecompute(workspaceId, st, job);
+      } catch (err: any) {
+        job.status = 'failed';
+        job.error = String(err?.message ?? err);
+        this.ctx.log.error({ err, workspaceId, job: job.id }, 'recompute failed');
+        await this.finishJob(job).catch(() => {});
+      } finally {
+        done();
+        // Keep finished jobs around briefly for anyone polling.
+        setTimeout(() => this.jobs.delete(job.id), 10 * 60_000).unref();
+      }
+    });
+    return job;
+  }
+
+  /** A job run by this process (with live progress), or null. */
+  job(id: number): RecomputeJob | null {
+    return this.jobs.get(id) ?? null;
+  }
+
+  private async finishJob(job: RecomputeJob) {
+    await withTenant(this.ctx.db, job.workspaceId, (tx) => tx.query(
+      `UPDATE recompute_jobs SET status = $2, changes = $3, error = $4, started_at = COALESCE(started_at, $5), finished_at = $5 WHERE workspace_id = $1 AND id = $6`,
+      [job.workspaceId, job.status, job.changes, job.error ?? null, this.ctx.clock.now(), job.id]));
+  }
+
+  private async runRecompute(workspaceId: string, st: WorkspaceState, job: RecomputeJob) {
+    const now = this.ctx.clock.now();
+    job.status = 'running';
+    await withTenant(this.ctx.db, workspaceId, (tx) => tx.query(`UPDATE recompute_jobs SET status = 'running', started_at = $3 WHERE workspace_id = $1 AND id = $2`, [workspaceId, job.id, now]));
+    const changes = await withTenant(this.ctx.db, workspaceId, async (tx) => {
+      // The store's rows are already current (kept up to date change by change); definitions, trait values and
+      // memberships are what a definition change or a model run alters.
+      st.defs = await loadDefinitions(tx);
+      await this.loadAttributes(tx, st.store, st.defs);
+      Object.assign(job, { stage: 'traits', done: 0, total: st.defs.traits.length });
+      for (const t of st.defs.traits) {
+        await computeTrait(tx, t, null, now);
+        job.done++;
+      }
+      await this.loadTraitColumns(tx, st.store, st.defs, null);
+      await this.loadPredictionColumns(tx, st.store);
+      await this.loadMemberships(tx, st.store, st.defs, true);
+      Object.assign(job, { stage: 'rules', done: 0, total: st.defs.ordered.length });
+      const out: Change[] = [];
+      for (const def of st.defs.ordered) {
+        const before = this.bits(st, def);
+        const after = compile(def.rule, st.store, now.getTime()).filter(st.store.live);
+        for (const id of after.andNot(before).ids()) out.push({ def, customerId: id, change: 'entered' });
+        for (const id of before.andNot(after).ids()) out.push({ def, customerId: id, change: 'exited' });
+        (def.kind === 'tag' ? st.store.tags : st.store.segments).set(def.key, after);
+        job.done++;
+      }
+      Object.assign(job, { stage: 'saving', done: 0, total: out.length });
+      await persistChanges(tx, out, now, st.defs.ordered, (n) => (job.done = n));
+      return out;
+    });
+    Object.assign(job, { status: 'done', stage: 'finished', changes: changes.length });
+    await this.finishJob(job);
+    this.announce(workspaceId, changes, now);
+    this.scheduleAll(st);
+    this.arm();
   }
 
   /** Audience size and a sample for a rule that is being edited (nothing is stored). */

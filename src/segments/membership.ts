@@ -10,8 +10,14 @@ export interface Change {
   change: 'entered' | 'exited';
 }
 
-/** `all`: after a full recompute every definition's size is refreshed, not only those with changes. */
-export async function persistChanges(tx: TenantTx, changes: Change[], now: Date, all?: RuleDef[]) {
+/** Rows written per statement: a segment of a million new members is stored in pieces, with progress. */
+const CHUNK = 50_000;
+
+/**
+ * `all`: after a full recompute every definition's size is refreshed, not only those with changes. `progress` hears
+ * how many changes are stored so far.
+ */
+export async function persistChanges(tx: TenantTx, changes: Change[], now: Date, all?: RuleDef[], progress?: (done: number) => void) {
   const ws = tx.workspaceId;
   const group = (kind: 'tag' | 'segment', change: 'entered' | 'exited') => {
     const m = new Map<number, number[]>();
@@ -21,13 +27,20 @@ export async function persistChanges(tx: TenantTx, changes: Change[], now: Date,
       if (ids) ids.push(c.customerId);
       else m.set(c.def.id, [c.customerId]);
     }
-    return m;
+    // Split into statement-sized pieces.
+    const out: [number, number[]][] = [];
+    for (const [id, ids] of m) for (let i = 0; i < ids.length; i += CHUNK) out.push([id, ids.slice(i, i + CHUNK)]);
+    return out;
   };
+  let stored = 0;
+  const advance = (n: number) => progress?.((stored += n));
   for (const [tagId, ids] of group('tag', 'entered')) {
     await tx.query(`INSERT INTO customer_tags (workspace_id, tag_id, customer_id, source, added_at) SELECT $1, $2, unnest($3::bigint[]), 'rule', $4 ON CONFLICT DO NOTHING`, [ws, tagId, ids, now]);
+    advance(ids.length);
   }
   for (const [tagId, ids] of group('tag', 'exited')) {
     await tx.query(`DELETE FROM customer_tags WHERE workspace_id = $1 AND tag_id = $2 AND customer_id = ANY($3) AND source = 'rule'`, [ws, tagId, ids]);
+    advance(ids.length);
   }
   const events: { id: number; segmentId: number; key: string; name: string; change: string }[] = [];
   const defs = new Map(changes.map((c) => [`${c.def.kind}:${c.def.id}`, c.def]));
@@ -38,6 +51,7 @@ export async function persistChanges(tx: TenantTx, changes: Change[], now: Date,
     );
     const d = defs.get(`segment:${segmentId}`)!;
     for (const r of rows) events.push({ id: r.customer_id, segmentId, key: d.key, name: d.name, change: 'segment_entered' });
+    advance(ids.length);
   }
   for (const [segmentId, ids] of group('segment', 'exited')) {
     const { rows } = await tx.query<{ customer_id: number }>(
@@ -46,14 +60,16 @@ export async function persistChanges(tx: TenantTx, changes: Change[], now: Date,
     );
     const d = defs.get(`segment:${segmentId}`)!;
     for (const r of rows) events.push({ id: r.customer_id, segmentId, key: d.key, name: d.name, change: 'segment_exited' });
+    advance(ids.length);
   }
-  if (events.length > 0) {
+  for (let i = 0; i < events.length; i += CHUNK) {
+    const part = events.slice(i, i + CHUNK);
     await tx.query(
       `INSERT INTO events (workspace_id, message_id, customer_id, type, event, properties, ts)
        SELECT $1, 'seg:' || u.sid || ':' || u.cid || ':' || u.ev || ':' || $2::text, u.cid, 'track', u.ev, jsonb_build_object('segment', u.k, 'segment_name', u.n), $3
          FROM unnest($4::bigint[], $5::bigint[], $6::text[], $7::text[], $8::text[]) AS u(cid, sid, ev, k, n)
        ON CONFLICT DO NOTHING`,
-      [ws, String(now.getTime()), now, events.map((e) => e.id), events.map((e) => e.segmentId), events.map((e) => e.change), events.map((e) => e.key), events.map((e) => e.name)],
+      [ws, String(now.getTime()), now, part.map((e) => e.id), part.map((e) => e.segmentId), part.map((e) => e.change), part.map((e) => e.key), part.map((e) => e.name)],
     );
   }
   // Sizes are recounted for what changed (everything after a full recompute), with one history point per minute.

@@ -12,6 +12,7 @@ import { BASE_FIELDS, PREDICTION_FIELDS, loadCatalog } from './catalog.ts';
 import { ruleSchema, type Rule } from './rules.ts';
 import { assertValidRule } from './validate.ts';
 import { refuseIfUsed, usersOf } from './usage.ts';
+import { recomputeWithin } from './recompute.ts';
 
 const keySchema = z.string().regex(/^[a-z0-9_\-]{1,64}$/, 'use 1-64 lower-case letters, digits, - or _');
 const segmentBody = z.object({
@@ -89,9 +90,9 @@ export function registerSegmentRoutes(app: FastifyInstance, ctx: AppContext, eng
         [actor.workspaceId, b.key, b.name, b.description, JSON.stringify(b.rule), b.realtime, `${actor.type}:${actor.id}`]);
       await audit(tx, actor, 'segment.create', { type: 'segment', id: b.key }, { rule: b.rule });
     });
-    await engine.recomputeAll(actor.workspaceId);
+    const recompute = await recomputeWithin(engine, actor.workspaceId, `segment ${b.key} created`);
     reply.status(201);
-    return segmentView(ctx, actor.workspaceId, b.key);
+    return { ...(await segmentView(ctx, actor.workspaceId, b.key)), recompute };
   });
 
   r.get('/v1/segments/:key', {
@@ -111,8 +112,8 @@ export function registerSegmentRoutes(app: FastifyInstance, ctx: AppContext, eng
       if (res.rowCount === 0) throw notFound(`segment ${req.params.key}`);
       await audit(tx, actor, 'segment.update', { type: 'segment', id: req.params.key }, { rule: req.body.rule });
     });
-    await engine.recomputeAll(actor.workspaceId);
-    return segmentView(ctx, actor.workspaceId, req.params.key);
+    const recompute = await recomputeWithin(engine, actor.workspaceId, `segment ${req.params.key} changed`);
+    return { ...(await segmentView(ctx, actor.workspaceId, req.params.key)), recompute };
   });
 
   r.delete('/v1/segments/:key', {
@@ -127,8 +128,8 @@ export function registerSegmentRoutes(app: FastifyInstance, ctx: AppContext, eng
       await tx.query(`DELETE FROM segment_members WHERE segment_id = $1`, [res.rows[0].id]);
       await audit(tx, actor, 'segment.delete', { type: 'segment', id: req.params.key });
     });
-    await engine.recomputeAll(actor.workspaceId);
-    return { deleted: true };
+    const recompute = await recomputeWithin(engine, actor.workspaceId, `segment ${req.params.key} deleted`);
+    return { deleted: true, recompute };
   });
 
   r.get('/v1/segments/:key/export.csv', {

@@ -13,6 +13,7 @@ import { loadCatalog } from '../segments/catalog.ts';
 import { ruleSchema } from '../segments/rules.ts';
 import { assertValidRule } from '../segments/validate.ts';
 import { refuseIfUsed, usersOf } from '../segments/usage.ts';
+import { recomputeWithin } from '../segments/recompute.ts';
 import { storeUpload } from '../ingest/imports/imports.ts';
 import { importTagMembers } from './import.ts';
 
@@ -63,9 +64,9 @@ export function registerTagRoutes(app: FastifyInstance, ctx: AppContext, engine:
         [actor.workspaceId, rows[0].id, b.rule ? JSON.stringify(b.rule) : null, b.name, b.description, `${actor.type}:${actor.id}`]);
       await audit(tx, actor, 'tag.create', { type: 'tag', id: b.key }, { kind: b.kind, rule: b.rule });
     });
-    await engine.recomputeAll(actor.workspaceId);
+    const recompute = await recomputeWithin(engine, actor.workspaceId, `tag ${b.key} created`);
     reply.status(201);
-    return tagView(ctx, actor.workspaceId, b.key);
+    return { ...(await tagView(ctx, actor.workspaceId, b.key)), recompute };
   });
 
   r.get('/v1/tags/:key', { config: { auth: 'manage' }, schema: { tags: ['tags'], summary: 'A tag with its version history and users', params: z.object({ key: z.string() }) } }, async (req) =>
@@ -87,8 +88,8 @@ export function registerTagRoutes(app: FastifyInstance, ctx: AppContext, engine:
         [actor.workspaceId, t.id, version, JSON.stringify(req.body.rule ?? t.rule), req.body.name, req.body.description, `${actor.type}:${actor.id}`]);
       await audit(tx, actor, 'tag.update', { type: 'tag', id: req.params.key }, { version, rule: req.body.rule });
     });
-    await engine.recomputeAll(actor.workspaceId);
-    return tagView(ctx, actor.workspaceId, req.params.key);
+    const recompute = await recomputeWithin(engine, actor.workspaceId, `tag ${req.params.key} changed`);
+    return { ...(await tagView(ctx, actor.workspaceId, req.params.key)), recompute };
   });
 
   r.delete('/v1/tags/:key', { config: { auth: 'manage' }, schema: { tags: ['tags'], summary: 'Delete a tag that nothing uses', params: z.object({ key: z.string() }) } }, async (req) => {
@@ -100,8 +101,8 @@ export function registerTagRoutes(app: FastifyInstance, ctx: AppContext, engine:
       await tx.query(`DELETE FROM customer_tags WHERE tag_id = $1`, [t.id]);
       await audit(tx, actor, 'tag.delete', { type: 'tag', id: req.params.key });
     });
-    await engine.recomputeAll(actor.workspaceId);
-    return { deleted: true };
+    const recompute = await recomputeWithin(engine, actor.workspaceId, `tag ${req.params.key} deleted`);
+    return { deleted: true, recompute };
   });
 
   r.post('/v1/tags/:key/customers', {
@@ -123,8 +124,8 @@ export function registerTagRoutes(app: FastifyInstance, ctx: AppContext, engine:
       await audit(tx, actor, `tag.${req.body.action}`, { type: 'tag', id: req.params.key }, { customers: roots.length });
       return { changed: res.rowCount, unknown, roots };
     });
-    await engine.recomputeAll(actor.workspaceId);
-    return { changed: result.changed, unknown: result.unknown };
+    const recompute = await recomputeWithin(engine, actor.workspaceId, `tag ${req.params.key} ${req.body.action}`);
+    return { changed: result.changed, unknown: result.unknown, recompute };
   });
 }
 
@@ -145,8 +146,8 @@ export function registerTagImportRoute(app: FastifyInstance, ctx: AppContext, en
       await audit(tx, actor, 'tag.import', { type: 'tag', id: req.params.key }, { rows: r.rows, matched: r.matched, errors: r.errorCount });
       return r;
     });
-    await engine.recomputeAll(actor.workspaceId);
-    return result;
+    const recompute = await recomputeWithin(engine, actor.workspaceId, `tag ${req.params.key} imported`);
+    return { ...result, recompute };
   });
 }
 

@@ -8,6 +8,7 @@ import { requirePermission } from '../http/auth.ts';
 import { audit } from '../access/audit.ts';
 import type { UnderstandingEngine } from '../segments/engine.ts';
 import { refuseIfUsed } from '../segments/usage.ts';
+import { recomputeWithin } from '../segments/recompute.ts';
 import { traitDefinitionSchema, valueType } from './definition.ts';
 
 const body = z.object({
@@ -43,9 +44,9 @@ export function registerTraitRoutes(app: FastifyInstance, ctx: AppContext, engin
         [actor.workspaceId, b.key, b.name, b.description, JSON.stringify(b.definition), valueType(b.definition), `${actor.type}:${actor.id}`]);
       await audit(tx, actor, 'trait.create', { type: 'trait', id: b.key }, { definition: b.definition });
     });
-    await engine.recomputeAll(actor.workspaceId);
+    const recompute = await recomputeWithin(engine, actor.workspaceId, `trait ${b.key} defined`);
     reply.status(201);
-    return { key: b.key, valueType: valueType(b.definition) };
+    return { key: b.key, valueType: valueType(b.definition), recompute };
   });
 
   r.delete('/v1/traits/:key', {
@@ -60,7 +61,7 @@ export function registerTraitRoutes(app: FastifyInstance, ctx: AppContext, engin
       await tx.query(`DELETE FROM trait_values WHERE trait_id = $1`, [res.rows[0].id]);
       await audit(tx, actor, 'trait.delete', { type: 'trait', id: req.params.key });
     });
-    await engine.recomputeAll(actor.workspaceId);
-    return { deleted: true };
+    const recompute = await recomputeWithin(engine, actor.workspaceId, `trait ${req.params.key} deleted`);
+    return { deleted: true, recompute };
   });
 }

@@ -5,6 +5,7 @@ import { api, dateTime, yuan } from '../api.ts';
 import { useLang } from '../i18n.tsx';
 import { Chart } from '../components/Chart.tsx';
 import { describeRule, RuleBuilder, type Catalog, type Rule } from '../components/RuleBuilder.tsx';
+import { RecomputeProgress, type RecomputeJob } from '../components/RecomputeProgress.tsx';
 
 export function useCatalog() {
   const [catalog, setCatalog] = useState<Catalog | null>(null);
@@ -69,6 +70,7 @@ export function SegmentEditorPage() {
   const [form] = Form.useForm();
   const [rule, setRule] = useState<Rule>({ all: [{ field: 'order_count', op: 'gte', value: 1 }] });
   const [seg, setSeg] = useState<any>(null);
+  const [recompute, setRecompute] = useState<RecomputeJob | null>(null);
   const live = useLiveCount(rule, isNew ? undefined : key);
   useEffect(() => {
     if (isNew) return;
@@ -84,7 +86,8 @@ export function SegmentEditorPage() {
     try {
       const body = { name: v.name, description: v.description ?? '', realtime: v.realtime ?? true, rule };
       const s = isNew ? await api('POST', '/v1/segments', { ...body, key: v.key }) : await api('PUT', `/v1/segments/${key}`, body);
-      message.success(zh ? `已保存：${s.size} 人` : `Saved: ${s.size} members`);
+      setRecompute(s.recompute ?? null);
+      message.success(s.recompute?.status === 'done' || !s.recompute ? (zh ? `已保存：${s.size} 人` : `Saved: ${s.size} members`) : (zh ? '已保存，正在计算人数' : 'Saved; counting members'));
       navigate(`/segments/${s.key}`);
       setSeg(s);
     } catch (e: any) {
@@ -98,6 +101,7 @@ export function SegmentEditorPage() {
         <Card title={isNew ? (zh ? '新建分群' : 'New segment') : seg?.name} extra={<Space>
           {!isNew && <Button href={`/v1/segments/${key}/export.csv`} data-testid="export">{zh ? '导出 CSV' : 'Export CSV'}</Button>}
           <Button type="primary" onClick={save} data-testid="save-segment">{zh ? '保存' : 'Save'}</Button></Space>}>
+          <RecomputeProgress job={recompute} onDone={() => api('GET', `/v1/segments/${form.getFieldValue('key') ?? key}`).then(setSeg)} />
           <Form form={form} layout="inline" initialValues={{ realtime: true }} style={{ marginBottom: 16 }}>
             <Form.Item name="key" label="key" rules={[{ required: true, pattern: /^[a-z0-9_-]{1,64}$/, message: zh ? '小写字母、数字、- 或 _' : 'lower-case letters, digits, - or _' }]}><Input disabled={!isNew} style={{ width: 150 }} data-testid="segment-key" /></Form.Item>
             <Form.Item name="name" label={zh ? '名称' : 'Name'} rules={[{ required: true }]}><Input style={{ width: 180 }} data-testid="segment-name" /></Form.Item>

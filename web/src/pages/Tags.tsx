@@ -67,8 +67,9 @@ function TagEditor({ open, onClose, onSaved }: { open: boolean; onClose(): void;
   const save = async () => {
     const v = await form.validateFields();
     try {
-      await api('POST', '/v1/tags', { ...v, group: v.group ?? '', ...(v.kind === 'rule' ? { rule } : {}) });
-      message.success(zh ? '标签已创建' : 'Tag created');
+      const t = await api('POST', '/v1/tags', { ...v, group: v.group ?? '', ...(v.kind === 'rule' ? { rule } : {}) });
+      const counting = t.recompute && t.recompute.status !== 'done';
+      message.success(counting ? (zh ? '标签已创建，正在后台计算覆盖人数' : 'Tag created; its coverage is being computed in the background') : (zh ? '标签已创建' : 'Tag created'));
       onSaved();
     } catch (e: any) {
       message.error(e.message);
