@@ -57,6 +57,11 @@ import { journeyOrderHook } from './journeys/order-events.ts';
 import { JourneyWorker } from './journeys/worker.ts';
 import { registerBroadcastRoutes } from './broadcasts/routes.ts';
 import { BroadcastWorker } from './broadcasts/worker.ts';
+import { Analytics } from './analytics/service.ts';
+import { registerAnalyticsRoutes } from './analytics/routes.ts';
+import { registerDashboardRoutes } from './analytics/dashboards.ts';
+import { SnapshotWriter } from './analytics/snapshots.ts';
+import { ReportScheduler } from './analytics/reports.ts';
 
 export interface Platform {
   app: FastifyInstance;
@@ -70,6 +75,8 @@ export interface Platform {
   journeys: JourneyWorker;
   broadcasts: BroadcastWorker;
   dispatcher: OutboxDispatcher;
+  analytics: Analytics;
+  snapshots: SnapshotWriter;
   /** Starts every background worker (imports, models, matching, points, journeys, broadcasts, the outbox). */
   startBackground(): void;
   close(): Promise<void>;
@@ -181,6 +188,9 @@ export async function createPlatform(config: Config, opts: PlatformOptions = {})
   registerRecomputeRoutes(app, ctx, engine);
   registerLayerRoutes(app, ctx, engine);
   registerModelRoutes(app, ctx, engine);
+  const analytics = new Analytics(ctx);
+  registerAnalyticsRoutes(app, ctx, analytics, engine);
+  registerDashboardRoutes(app, ctx, analytics);
   const models = new ModelScheduler(ctx, engine);
 
   app.get('/healthz', { config: { auth: 'public' }, schema: { hide: true } }, async () => ({ ok: true }));
@@ -195,8 +205,10 @@ export async function createPlatform(config: Config, opts: PlatformOptions = {})
   const journeys = new JourneyWorker(ctx, engine);
   const broadcasts = new BroadcastWorker(ctx);
   const dispatcher = new OutboxDispatcher(ctx);
+  const snapshots = new SnapshotWriter(ctx);
+  const reports = new ReportScheduler(ctx, analytics);
   const startBackground = () => {
-    for (const worker of [runner, models, matchRunner, sweeper, journeys, broadcasts, dispatcher]) worker.start();
+    for (const worker of [runner, models, matchRunner, sweeper, journeys, broadcasts, dispatcher, snapshots, reports]) worker.start();
   };
   if (opts.runImports !== false) startBackground();
   // Work that arrives in this process starts at once; the polls remain for work from other processes.
@@ -214,8 +226,12 @@ export async function createPlatform(config: Config, opts: PlatformOptions = {})
     journeys,
     broadcasts,
     dispatcher,
+    analytics,
+    snapshots,
     startBackground,
     async close() {
+      await reports.stop();
+      await snapshots.stop();
       await dispatcher.stop();
       await broadcasts.stop();
       await journeys.stop();

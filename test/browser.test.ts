@@ -40,7 +40,7 @@ describe('console in a browser', () => {
     await page.getByTestId('lang-switch').click();
     await page.getByText('客户总数').waitFor();
     // Pages not built yet say so.
-    await page.getByText('自动化旅程').click();
+    await page.getByText('社群运营').click();
     await page.getByText('此功能尚未实现').waitFor();
   });
 

@@ -1,5 +1,5 @@
-// RFM on the real UCI Online Retail data, checked customer by customer against an independent DuckDB query over
-// the raw file. Cleaning rules (the same on both sides):
+// RFM and analytics (cohort retention, repurchase, revenue by country) on the real UCI Online Retail data, checked
+// against independent DuckDB queries over the raw file. Cleaning rules (the same on both sides):
 //  - cancellation invoices (InvoiceNo starting with C) and other lines with a negative quantity are returns: they
 //    count for neither frequency nor monetary value;
 //  - lines without a CustomerID belong to no customer; CustomerID 17850.0 is customer 17850;
@@ -85,5 +85,54 @@ describe('RFM on UCI Online Retail vs DuckDB', { skip: !fs.existsSync(UCI) && 's
     const bad = await t.api('PUT', '/v1/layers/lifecycle', { config: { stages: [{ key: 'a', name: 'A', rule: { field: 'order_count', op: 'gt', value: 'x' } }, { key: 'b', name: 'B', rule: { field: 'known', op: 'eq', value: true } }] } });
     assert.equal(bad.status, 400);
     assert.equal(bad.body.error.problems[0].field, 'config.stages.0.rule.value');
+  });
+
+  it('answers monthly cohort retention, the repurchase rate and revenue by country as an independent DuckDB query over the raw file does', async () => {
+    // Same cleaning rules as above (sales = invoices not starting with C, lines with quantity > 0 and a price ≥ 0);
+    // revenue also counts invoices without a CustomerID (guest orders keep their country); months in UTC.
+    await t.platform.ctx.db.query(`UPDATE workspaces SET timezone = 'UTC' WHERE id = $1`, [t.ws.id]);
+    const snap = await t.api('POST', '/v1/analytics/snapshot');
+    assert.equal(snap.status, 200, JSON.stringify(snap.body));
+    assert.ok(snap.body.rows > 25_000, 'orders and customers copied to Parquet');
+    const range = { from: '2010-12-01T00:00:00Z', to: '2011-12-10T00:00:00Z' };
+    const duck = await (await DuckDBInstance.create(':memory:')).connect();
+    const raw = async (sql: string) => (await duck.runAndReadAll(`
+      WITH lines AS (
+        SELECT InvoiceNo AS inv, CAST(CustomerID AS BIGINT) AS cust, Quantity AS q, round(UnitPrice * 100) AS pence, InvoiceDate AS ts, Country AS country
+          FROM read_csv('${UCI}', header = true, types = {'InvoiceNo': 'VARCHAR', 'StockCode': 'VARCHAR', 'CustomerID': 'DOUBLE', 'InvoiceDate': 'TIMESTAMP'})
+         WHERE NOT starts_with(InvoiceNo, 'C') AND Quantity > 0 AND UnitPrice >= 0),
+      inv AS (SELECT inv, cust, min(ts) AS ts FROM lines WHERE cust IS NOT NULL GROUP BY inv, cust)
+      ${sql}`)).getRowObjectsJS();
+
+    const retention = await t.api('POST', '/v1/analytics/retention', { ...range, cohort: 'first_order', returnOn: { kind: 'order' }, period: 'month', periods: 12 });
+    assert.equal(retention.status, 200, JSON.stringify(retention.body));
+    const expected = await raw(`, firsts AS (SELECT cust, date_trunc('month', min(ts)) AS c FROM inv GROUP BY cust),
+        back AS (SELECT DISTINCT f.c, f.cust, datediff('month', f.c, date_trunc('month', i.ts)) AS k FROM firsts f JOIN inv i ON i.cust = f.cust)
+      SELECT strftime(c, '%Y-%m-%d') AS c, k, count(*) AS n FROM back WHERE k BETWEEN 0 AND 12 GROUP BY 1, 2`);
+    const want = new Map(expected.map((r) => [`${r.c}|${r.k}`, Number(r.n)]));
+    let cells = 0;
+    for (const cohort of retention.body.cohorts) {
+      cohort.retained.forEach((n: number | null, k: number) => {
+        if (n === null) return; // a month after the data ends
+        assert.equal(n, want.get(`${cohort.cohort}|${k}`) ?? 0, `cohort ${cohort.cohort}, month ${k}`);
+        cells++;
+      });
+    }
+    assert.equal(retention.body.cohorts.length, 13, 'cohorts December 2010 to December 2011');
+    assert.equal(retention.body.cohorts[0].size, want.get('2010-12-01|0'));
+    assert.ok(cells >= 90, `${cells} cells compared`);
+
+    const rate = await t.api('POST', '/v1/analytics/metrics/query', { metric: 'repurchase_rate', ...range, interval: 'month', repurchaseDays: 30 });
+    const [r] = await raw(`, ranked AS (SELECT cust, ts, row_number() OVER (PARTITION BY cust ORDER BY ts, inv) AS rn FROM inv)
+      SELECT avg(CASE WHEN r2.ts IS NOT NULL AND r2.ts <= r1.ts + INTERVAL 30 DAY THEN 1.0 ELSE 0.0 END) AS rate, count(*) AS buyers
+        FROM ranked r1 LEFT JOIN ranked r2 ON r2.cust = r1.cust AND r2.rn = 2 WHERE r1.rn = 1`);
+    assert.ok(Math.abs(rate.body.value - Number(r.rate)) < 1e-12, `repurchase ${rate.body.value} vs ${r.rate}`);
+
+    const gmv = await t.api('POST', '/v1/analytics/metrics/query', { metric: 'gmv', ...range, interval: 'month', breakdown: 'country' });
+    const countries = await raw(`SELECT country, sum(q * pence) AS revenue FROM lines GROUP BY 1`);
+    const ours = new Map(gmv.body.breakdown.map((b: any) => [b.key, b.value]));
+    assert.equal(gmv.body.breakdown.length, Math.min(50, countries.length));
+    for (const c of countries) if (ours.has(c.country as string)) assert.equal(ours.get(c.country as string), Number(c.revenue), `revenue of ${c.country}`);
+    assert.equal(gmv.body.value, countries.reduce((s, c) => s + Number(c.revenue), 0), 'total revenue');
   });
 });

@@ -27,6 +27,8 @@ export interface Config {
   publicUrl: string;
   /** Let webhooks call private addresses (localhost, 10/8, 192.168/16 ...). Off by default: SSRF protection. */
   allowPrivateOutbound: boolean;
+  /** An analytics query running longer than this is stopped and answered with an explanation. */
+  analyticsTimeoutMs: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
@@ -47,6 +49,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     webDistDir: path.resolve(env.SIYU_WEB_DIST ?? 'web/dist'),
     publicUrl: (env.SIYU_PUBLIC_URL ?? `http://localhost:${env.PORT || 8080}`).replace(/\/$/, ''),
     allowPrivateOutbound: env.SIYU_ALLOW_PRIVATE_OUTBOUND === '1',
+    analyticsTimeoutMs: intFrom(env.SIYU_ANALYTICS_TIMEOUT_MS, 60_000, 'SIYU_ANALYTICS_TIMEOUT_MS'),
   };
   return { ...config, ...overrides };
 }

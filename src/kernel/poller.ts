@@ -35,9 +35,10 @@ export class Poller {
     this.timer = setTimeout(this.tick, this.again ? Math.max(0, this.lastPass + this.minWakeGapMs - Date.now()) : this.pollMs);
   };
 
-  start() {
+  /** firstAfterMs: when the first pass runs (at once by default; work that is never urgent can wait a poll). */
+  start(firstAfterMs = 0) {
     this.stopped = false;
-    this.timer = setTimeout(this.tick, 0);
+    this.timer = setTimeout(this.tick, firstAfterMs);
   }
 
   /** New work arrived: run a pass now instead of at the next poll. */

@@ -1,0 +1,98 @@
+// What every analytics request shares: a date range (checked: the end after the start, at most a few years), a
+// bucket size, and filters on who (source channel, segment, tag) and on orders (store, channel, staff). Who-filters
+// become a temporary table of surviving customer ids in the query's DuckDB session.
+import fs from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import type { AppContext } from '../kernel/context.ts';
+import { withTenant } from '../kernel/tenant.ts';
+import { badRequest } from '../kernel/errors.ts';
+import type { DuckSession } from './duck.ts';
+import { analyticsDir } from './snapshots.ts';
+
+const DAY = 86_400_000;
+export const MAX_RANGE_DAYS = 3 * 366;
+
+export const filtersSchema = z.object({
+  source: z.string().max(100).optional(),
+  segment: z.string().max(100).optional(),
+  tag: z.string().max(100).optional(),
+  store: z.string().max(100).optional(),
+  channel: z.string().max(100).optional(),
+  staff: z.string().max(100).optional(),
+}).default({});
+export type Filters = z.infer<typeof filtersSchema>;
+
+export const rangeSchema = z.object({
+  from: z.coerce.date({ message: 'a date such as 2026-11-01' }),
+  to: z.coerce.date({ message: 'a date such as 2026-12-01' }),
+  interval: z.enum(['day', 'week', 'month']).default('day'),
+  filters: filtersSchema,
+});
+export type Range = z.infer<typeof rangeSchema>;
+
+/** The checks zod cannot make alone: order and span of the dates. */
+export function checkRange(r: { from: Date; to: Date }, field = 'to') {
+  if (!(r.to.getTime() > r.from.getTime())) throw badRequest(field, `must be after from (${r.from.toISOString().slice(0, 10)})`);
+  if (r.to.getTime() - r.from.getTime() > MAX_RANGE_DAYS * DAY) throw badRequest(field, `the range is longer than ${MAX_RANGE_DAYS} days; choose a shorter one`);
+}
+
+/** The same length of time just before, for "vs previous period". */
+export const previousRange = <T extends { from: Date; to: Date }>(r: T): T => ({ ...r, from: new Date(2 * r.from.getTime() - r.to.getTime()), to: r.from });
+
+/**
+ * Makes `scope(cid)` in the session: the surviving customers the who-filters allow, or every customer. Returns the
+ * SQL condition to add on a customer id column, and the order-side condition for `ord` rows.
+ */
+export async function applyFilters(ctx: AppContext, workspaceId: string, d: DuckSession, f: Filters): Promise<{ who: (col: string) => string; orders: (alias?: string) => string; version: string }> {
+  const lists: number[][] = [];
+  let version = '';
+  await withTenant(ctx.db, workspaceId, async (tx) => {
+    if (f.segment) {
+      const { rows } = await tx.query<{ id: number; refreshed_at: Date | null }>(`SELECT id, refreshed_at FROM segments WHERE workspace_id = $1 AND key = $2 AND deleted_at IS NULL`, [workspaceId, f.segment]);
+      if (!rows[0]) throw badRequest('filters.segment', `unknown segment "${f.segment}"`);
+      lists.push((await tx.query<{ c: number }>(`SELECT customer_id AS c FROM segment_members WHERE workspace_id = $1 AND segment_id = $2`, [workspaceId, rows[0].id])).rows.map((r) => Number(r.c)));
+      version += `s${rows[0].refreshed_at ? new Date(rows[0].refreshed_at).getTime() : 0}`;
+    }
+    if (f.tag) {
+      const { rows } = await tx.query<{ id: number; refreshed_at: Date | null; coverage: number }>(`SELECT id, refreshed_at, coverage FROM tags WHERE workspace_id = $1 AND key = $2 AND deleted_at IS NULL`, [workspaceId, f.tag]);
+      if (!rows[0]) throw badRequest('filters.tag', `unknown tag "${f.tag}"`);
+      const members = (await tx.query<{ c: number }>(`SELECT customer_id AS c FROM customer_tags WHERE workspace_id = $1 AND tag_id = $2`, [workspaceId, rows[0].id])).rows.map((r) => Number(r.c));
+      lists.push(members);
+      version += `t${members.length}:${rows[0].refreshed_at ? new Date(rows[0].refreshed_at).getTime() : 0}`;
+    }
+  });
+  const conds: string[] = [];
+  if (lists.length) {
+    // Members of every list given (segment AND tag).
+    let ids = lists[0];
+    for (const l of lists.slice(1)) {
+      const s = new Set(l);
+      ids = ids.filter((i) => s.has(i));
+    }
+    const file = path.join(analyticsDir(ctx, workspaceId), `scope-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}.json`);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, JSON.stringify(ids.map((id) => ({ cid: id }))));
+    await d.run(`CREATE TEMP TABLE scope_ids AS SELECT cid::BIGINT AS cid FROM read_json('${file.replace(/'/g, "''")}', columns = {'cid': 'BIGINT'})`);
+    fs.rmSync(file, { force: true });
+    conds.push(`%s IN (SELECT cid FROM scope_ids)`);
+  }
+  if (f.source) conds.push(`%s IN (SELECT cid FROM ppl WHERE source_channel = ${sqlString(f.source)})`);
+  const orderConds: string[] = [];
+  if (f.store) orderConds.push(`%a.store = ${sqlString(f.store)}`);
+  if (f.channel) orderConds.push(`%a.channel = ${sqlString(f.channel)}`);
+  if (f.staff) orderConds.push(`%a.staff = ${sqlString(f.staff)}`);
+  return {
+    who: (col) => (conds.length ? conds.map((c) => c.replace('%s', col)).join(' AND ') : 'TRUE'),
+    orders: (alias = 'ord') => (orderConds.length ? orderConds.map((c) => c.replace('%a', alias)).join(' AND ') : 'TRUE'),
+    version,
+  };
+}
+
+/** A user-given value as a SQL string literal (filters are spliced into the generated query text). */
+export const sqlString = (s: string) => `'${s.replace(/'/g, "''")}'`;
+
+/** A local calendar bucket of an instant in the workspace's zone. */
+export const bucket = (interval: 'day' | 'week' | 'month', col: string, tz: string) => `date_trunc('${interval}', timezone(${sqlString(tz)}, ${col}))`;
+/** An instant bound as a DuckDB literal. */
+export const ts = (d: Date) => `TIMESTAMPTZ '${d.toISOString()}'`;
