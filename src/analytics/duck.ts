@@ -45,13 +45,19 @@ export async function withDuck<T>(fn: (s: DuckSession) => Promise<T>, limitMs = 
     connection.interrupt();
   }, limitMs);
   timer.unref();
+  // Past the limit the running statement is interrupted, and any later one refused: a query is many statements.
+  const check = () => {
+    if (timedOut) throw new QueryTooLong(limitMs);
+  };
   const session: DuckSession = {
     connection,
     async all(sql, params) {
+      check();
       const reader = await connection.runAndReadAll(sql, params as never);
       return reader.getRowObjectsJS().map((r) => plain(r) as DuckRow);
     },
     async run(sql, params) {
+      check();
       await connection.run(sql, params as never);
     },
   };

@@ -1,0 +1,171 @@
+// Analytics on the demo brand, on both storage engines: metrics equal independent SQL over the operational tables
+// before and after the Parquet snapshot (and count rows that arrived since), the 公域 → 加微 → 首单 → 复购 funnel works
+// out of the box and exports a step as a segment, retention, paths, attribution with ROI, pinned dashboards, bad
+// requests named by field, a query past its time limit stopped, and another workspace seeing nothing.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { ENGINES, startPlatform, type TestPlatform } from './helpers/platform.ts';
+import { loadDemo } from '../src/demo/load.ts';
+import { createWorkspace } from '../src/access/workspaces.ts';
+
+const DAY = 86_400_000;
+
+for (const engine of ENGINES) {
+  describe(`analytics (${engine})`, () => {
+    let t: TestPlatform;
+    let from: string;
+    let to: string;
+
+    before(async () => {
+      t = await startPlatform(engine, { runImports: false });
+      await loadDemo(t.platform.ctx, { customers: 300, seed: 11, workspaceId: t.ws.id });
+      const now = t.platform.ctx.clock.now().getTime();
+      from = new Date(now - 365 * DAY).toISOString();
+      to = new Date(now + DAY).toISOString();
+    });
+    after(async () => t?.close());
+
+    const pg = async <T = any>(sql: string, params: unknown[] = []) => (await t.platform.ctx.db.query<T>(sql, [t.ws.id, ...params])).rows[0];
+    const metric = async (body: object) => {
+      const r = await t.api('POST', '/v1/analytics/metrics/query', { from, to, interval: 'month', ...body });
+      assert.equal(r.status, 200, JSON.stringify(r.body));
+      return r.body;
+    };
+    const expectedSales = () => pg<{ gmv: number; orders: number; buyers: number }>(
+      `SELECT sum(o.amount)::bigint AS gmv, count(*)::int AS orders, count(DISTINCT c.canonical_id)::int AS buyers
+         FROM orders o LEFT JOIN customers c ON c.workspace_id = o.workspace_id AND c.id = o.customer_id
+        WHERE o.workspace_id = $1 AND o.kind = 'sale' AND o.placed_at >= $2 AND o.placed_at < $3`, [from, to]);
+
+    it('counts GMV, orders and paying customers as SQL over the tables does, before and after the snapshot, and includes rows since', async () => {
+      const want = await expectedSales();
+      const check = async () => {
+        const [gmv, orders, paying] = [await metric({ metric: 'gmv' }), await metric({ metric: 'orders' }), await metric({ metric: 'paying_customers' })];
+        assert.equal(gmv.value, Number(want.gmv));
+        assert.equal(orders.value, want.orders);
+        assert.equal(paying.value, want.buyers);
+        assert.equal(gmv.series.reduce((s: number, p: any) => s + p.value, 0), Number(want.gmv), 'the monthly series adds up to the total');
+        return gmv;
+      };
+      const live = await check(); // nothing in Parquet yet: all from the recent rows
+      assert.equal(live.cached, false);
+      assert.equal((await metric({ metric: 'gmv' })).cached, true, 'the same question with the same data is answered from the cache');
+      const snap = await t.api('POST', '/v1/analytics/snapshot');
+      assert.ok(snap.body.rows > 1000, JSON.stringify(snap.body));
+      await check();
+      // An order arriving after the snapshot counts at once, and the cached answer is not reused.
+      const o = await t.track('/v1/orders', { order_id: 'AN-NEW-1', customer: { user_id: 'cam100003' }, amount: 12345, placed_at: new Date().toISOString() });
+      assert.equal(o.status, 200, JSON.stringify(o.body));
+      const after = await metric({ metric: 'gmv' });
+      assert.equal(after.value, Number(want.gmv) + 12345);
+      assert.equal(after.cached, false);
+      const byChannel = await metric({ metric: 'gmv', breakdown: 'channel' });
+      assert.equal(byChannel.breakdown.reduce((s: number, b: any) => s + b.value, 0), after.value);
+    });
+
+    it('counts new customers by source as SQL over the profiles does', async () => {
+      const body = await metric({ metric: 'new_customers', breakdown: 'source' });
+      const want = await pg<{ n: number }>(
+        `SELECT count(*)::int AS n FROM (SELECT canonical_id, min(first_seen_at) AS f, bool_or(NOT is_anonymous) AS known FROM customers WHERE workspace_id = $1 GROUP BY 1) x
+          WHERE known AND f >= $2 AND f < $3`, [from, to]);
+      assert.equal(body.value, want.n);
+      assert.equal(body.breakdown.reduce((s: number, b: any) => s + b.value, 0), want.n);
+      assert.ok(body.metric.definition.zh.length > 20, 'the definition comes with the number');
+    });
+
+    it('runs the 公域 → 加微 → 首单 → 复购 funnel on the demo brand and exports a step as a segment', async () => {
+      const funnel = {
+        from, to, window: { value: 180, unit: 'day' },
+        steps: [
+          { event: '首页', label: '公域' }, { event: 'WeCom Contact Added', label: '加微' },
+          { event: 'order_completed', label: '首单', where: [{ property: 'order_index', op: 'eq', value: 1 }] },
+          { event: 'order_completed', label: '复购', where: [{ property: 'order_index', op: 'gte', value: 2 }] },
+        ],
+      };
+      const r = await t.api('POST', '/v1/analytics/funnels', { ...funnel, breakdown: { kind: 'source' } });
+      assert.equal(r.status, 200, JSON.stringify(r.body));
+      const counts = r.body.steps.map((s: any) => s.customers);
+      assert.ok(counts[0] > 100 && counts.every((c: number, i: number) => i === 0 || c <= counts[i - 1]) && counts[3] > 0, JSON.stringify(counts));
+      assert.equal(r.body.steps[1].dropOff, counts[0] - counts[1]);
+      assert.ok(r.body.steps[2].medianSeconds > 0);
+      assert.equal(r.body.breakdown.reduce((s: number, b: any) => s + b.steps[0].customers, 0), counts[0], 'the breakdown adds up');
+      const exported = await t.api('POST', '/v1/analytics/funnels/segment', { funnel, step: 4, key: 'funnel_repeaters', name: '漏斗复购客户' });
+      assert.equal(exported.status, 201, JSON.stringify(exported.body));
+      assert.equal(exported.body.customers, counts[3]);
+      const seg = (await t.api('GET', '/v1/segments/funnel_repeaters')).body;
+      assert.equal(seg.size, counts[3]);
+    });
+
+    it('builds cohorts with retention and LTV, common paths, and attribution with ROI', async () => {
+      const ret = await t.api('POST', '/v1/analytics/retention', { from, to, cohort: 'first_order', returnOn: { kind: 'order' }, period: 'month', periods: 6 });
+      assert.equal(ret.status, 200, JSON.stringify(ret.body));
+      for (const c of ret.body.cohorts) {
+        assert.equal(c.rate[0], 1, 'everyone is in their own first month');
+        const ltv = c.ltv.filter((x: number | null) => x !== null);
+        assert.ok(ltv.every((v: number, i: number) => i === 0 || v >= ltv[i - 1]), 'LTV only grows');
+      }
+      assert.equal(ret.body.curve[0].rate, 1);
+
+      const paths = await t.api('POST', '/v1/analytics/paths', { from, to, anchor: { event: 'Signed Up' }, depth: 3 });
+      assert.equal(paths.status, 200, JSON.stringify(paths.body));
+      assert.ok(paths.body.paths.length > 0 && paths.body.paths.every((p: any) => p.customers <= paths.body.customers));
+      assert.ok(paths.body.sankey.links.length > 0);
+
+      await t.api('PUT', '/v1/analytics/costs', { costs: [{ kind: 'channel', key: '抖音直播', month: new Date().toISOString().slice(0, 7), amount: 100_000 }] });
+      const attr = await t.api('POST', '/v1/analytics/attribution', { from, to, windowDays: 30, model: 'last_touch' });
+      assert.equal(attr.status, 200, JSON.stringify(attr.body));
+      const net = await pg<{ net: number }>(`SELECT sum(amount - refunded_amount)::bigint AS net FROM orders WHERE workspace_id = $1 AND kind = 'sale' AND placed_at >= $2 AND placed_at < $3`, [from, to]);
+      assert.equal(attr.body.revenue, Number(net.net), 'every order is credited once (or to none)');
+      const douyin = attr.body.rows.find((r: any) => r.kind === 'channel' && r.key === '抖音直播');
+      assert.ok(douyin && douyin.cost === 100_000 && Math.abs(douyin.roi - (douyin.revenue - 100_000) / 100_000) < 1e-9, JSON.stringify(douyin));
+      const first = await t.api('POST', '/v1/analytics/attribution', { from, to, windowDays: 30, model: 'first_touch' });
+      assert.equal(first.body.revenue, attr.body.revenue);
+    });
+
+    it('keeps pinned charts on my dashboard and answers them fresh', async () => {
+      const d = await t.api('POST', '/v1/dashboards', { name: '我的看板' });
+      assert.equal(d.status, 201);
+      const pin = await t.api('POST', `/v1/dashboards/${d.body.id}/charts`, { kind: 'metric', title: '近一年 GMV', lastDays: 365, request: { metric: 'gmv', interval: 'month', filters: {} } });
+      assert.equal(pin.status, 201, JSON.stringify(pin.body));
+      const view = (await t.api('GET', `/v1/dashboards/${d.body.id}`)).body;
+      assert.equal(view.charts.length, 1);
+      assert.ok(view.charts[0].result.value > 0);
+      assert.equal((await t.api('GET', '/v1/dashboards')).body.dashboards[0].charts, 1);
+    });
+
+    it('refuses bad requests naming the field, and another workspace sees none of this data', async () => {
+      const bad = async (path: string, body: object, field: string, message: RegExp) => {
+        const r = await t.api('POST', path, body);
+        assert.equal(r.status, 400, JSON.stringify(r.body));
+        assert.equal(r.body.error.problems[0].field, field, JSON.stringify(r.body));
+        assert.match(r.body.error.problems[0].message, message);
+      };
+      const steps = [{ event: 'Product Viewed' }, { event: 'order_completed' }];
+      await bad('/v1/analytics/funnels', { from, to, steps: [] }, 'body.steps', /at least two steps/);
+      await bad('/v1/analytics/funnels', { from, to, steps, window: { value: 0 } }, 'body.window.value', /more than zero/);
+      await bad('/v1/analytics/funnels', { from, to, steps, window: { value: 400, unit: 'day' } }, 'window', /at most 180 days/);
+      await bad('/v1/analytics/funnels', { from: to, to: from, steps }, 'to', /after from/);
+      await bad('/v1/analytics/funnels', { from, to, steps: [{ event: 'Product Viewed', where: [{ property: 'colour', op: 'eq', value: 'red' }] }, steps[1]] }, 'steps.0.where.0.property', /no "Product Viewed" event has a property "colour"/);
+      await bad('/v1/analytics/metrics/query', { from, to, metric: 'gmv', filters: { segment: 'nope' } }, 'filters.segment', /unknown segment/);
+
+      const other = await createWorkspace(t.platform.ctx.db, 'Other brand');
+      const r = await t.api('POST', '/v1/analytics/metrics/query', { from, to, metric: 'gmv' }, { authorization: `Bearer ${other.secretKey}` });
+      assert.equal(r.status, 200);
+      assert.equal(r.body.value, null, 'nothing of the first workspace');
+    });
+  });
+}
+
+describe('analytics time limit', () => {
+  it('stops a query that runs too long and says why', async () => {
+    const t = await startPlatform('pglite', { runImports: false, config: { analyticsTimeoutMs: 1 } });
+    try {
+      await loadDemo(t.platform.ctx, { customers: 200, seed: 3, workspaceId: t.ws.id });
+      const r = await t.api('POST', '/v1/analytics/funnels', { from: '2024-06-01', to: '2027-01-01', steps: [{ event: 'Product Viewed' }, { event: 'Product Added' }, { event: 'order_completed' }] });
+      assert.equal(r.status, 422, JSON.stringify(r.body));
+      assert.equal(r.body.error.code, 'query_too_long');
+      assert.match(r.body.error.message, /narrow the date range/);
+    } finally {
+      await t.close();
+    }
+  });
+});
