@@ -25,6 +25,7 @@ import { JourneyEditorPage } from './pages/journeys/JourneyEditor.tsx';
 import { BroadcastsPage } from './pages/broadcasts/BroadcastsPage.tsx';
 import { TemplatesPage } from './pages/content/TemplatesPage.tsx';
 import { ChannelsPage } from './pages/channels/ChannelsPage.tsx';
+import { AnalyticsPage } from './pages/analytics/AnalyticsPage.tsx';
 
 export interface Me {
   actor: { role: string; email: string | null; name: string | null };
@@ -68,6 +69,7 @@ function Root() {
               <Route path="/journeys/:id" element={<JourneyEditorPage />} />
               <Route path="/broadcasts" element={<BroadcastsPage />} />
               <Route path="/content" element={<TemplatesPage />} />
+              <Route path="/analytics" element={<AnalyticsPage />} />
               <Route path="/channels" element={<ChannelsPage canManage={me.permissions.includes('channels:manage')} />} />
               {COMING_SOON.map((c) => (
                 <Route key={c.key} path={`/${c.key}`} element={<ComingSoonPage titleKey={c.key} issue={c.issue} />} />

@@ -7,7 +7,7 @@ import type { Me } from '../main.tsx';
 
 /** Capabilities not built yet, with the issue that builds them; their pages say so. */
 export const COMING_SOON: { key: TKey; issue: number }[] = [
-  { key: 'community', issue: 0 }, { key: 'assistant', issue: 0 }, { key: 'analytics', issue: 6 },
+  { key: 'community', issue: 0 }, { key: 'assistant', issue: 0 },
   { key: 'risk', issue: 0 }, { key: 'team', issue: 0 }, { key: 'compliance', issue: 0 },
 ];
 
