@@ -42,6 +42,9 @@ export interface ReportSummary {
   anomalies: { zh: string; en: string }[];
 }
 
+/** "New customers" reads as "new customers" mid-sentence; "GMV" and "AOV" stay as they are. */
+const lowerFirst = (s: string) => (/^[A-Z][a-z]/.test(s) ? s[0].toLowerCase() + s.slice(1) : s);
+
 const ymd = (d: { year: number; month: number; day: number }) => `${d.year}-${String(d.month).padStart(2, '0')}-${String(d.day).padStart(2, '0')}`;
 
 /** Start (local midnight) of the period `back` periods before the one containing `at`. */
@@ -68,14 +71,14 @@ function sentence(m: Omit<ReportMetric, 'sentence'>, period: Period): { zh: stri
   const periodEn = period === 'week' ? 'This week' : 'This month';
   const vs = period === 'week' ? { zh: `过去${RECENT.week}周中位数`, en: `the median of the last ${RECENT.week} weeks` } : { zh: `过去${RECENT.month}个月中位数`, en: `the median of the last ${RECENT.month} months` };
   const ref = m.seasonal ? { zh: `季节性预期（${vs.zh}按去年同期走势调整）`, en: `the seasonal expectation (${vs.en}, adjusted by last year's movement)` } : vs;
-  if (m.value == null || m.expected == null) return { zh: `${periodZh}${m.name.zh} ${fmt(m.unit, m.value, 'zh')}，历史数据不足以比较。`, en: `${periodEn} ${m.name.en.toLowerCase()} was ${fmt(m.unit, m.value, 'en')}; too little history to compare.` };
+  if (m.value == null || m.expected == null) return { zh: `${periodZh}${m.name.zh} ${fmt(m.unit, m.value, 'zh')}，历史数据不足以比较。`, en: `${periodEn} ${lowerFirst(m.name.en)} was ${fmt(m.unit, m.value, 'en')}; too little history to compare.` };
   const diff = m.value - m.expected;
   const up = diff >= 0;
   const amount = m.unit === 'ratio'
     ? { zh: `${Math.abs(diff * 100).toFixed(1)} 个百分点`, en: `${Math.abs(diff * 100).toFixed(1)} percentage points` }
     : m.expected ? { zh: `${Math.abs((diff / m.expected) * 100).toFixed(1)}%`, en: `${Math.abs((diff / m.expected) * 100).toFixed(1)}%` } : { zh: fmt(m.unit, Math.abs(diff), 'zh'), en: fmt(m.unit, Math.abs(diff), 'en') };
   let zh = `${periodZh}${m.name.zh} ${fmt(m.unit, m.value, 'zh')}，较${ref.zh}${up ? '上升' : '下降'} ${amount.zh}`;
-  let en = `${periodEn} ${m.name.en.toLowerCase()} was ${fmt(m.unit, m.value, 'en')}, ${amount.en} ${up ? 'above' : 'below'} ${ref.en}`;
+  let en = `${periodEn} ${lowerFirst(m.name.en)} was ${fmt(m.unit, m.value, 'en')}, ${amount.en} ${up ? 'above' : 'below'} ${ref.en}`;
   if (m.driver) {
     const who = m.key === 'repurchase_rate' || m.key === 'new_customers' ? { zh: `${m.driver.key}新客`, en: `new customers from ${m.driver.key}` } : { zh: m.driver.key, en: m.driver.key };
     const change = m.unit === 'ratio' ? `${m.driver.change >= 0 ? '+' : '−'}${Math.abs(m.driver.change * 100).toFixed(1)}pp` : `${m.driver.change >= 0 ? '+' : '−'}${fmt(m.unit, Math.abs(m.driver.change), 'zh')}`;
