@@ -12,6 +12,7 @@ import { benchMatchingLookup } from './matching-lookup.ts';
 import { benchCoupons, benchEarn } from './loyalty.ts';
 import { benchJourneys } from './journeys.ts';
 import { benchBroadcast } from './broadcast.ts';
+import { benchAnalytics } from './analytics.ts';
 import type { Engine } from '../test/helpers/platform.ts';
 
 const engines: Engine[] = process.env.TEST_DATABASE_URL ? ['pglite', 'postgres'] : ['pglite'];
@@ -46,4 +47,7 @@ if (want('broadcast')) {
     rate: num(process.env.BENCH_BROADCAST_RATE, 5000),
     latencySamples: 300,
   });
+}
+if (want('analytics')) {
+  await benchAnalytics({ customers: num(process.env.BENCH_ANALYTICS_CUSTOMERS, 1_000_000), events: num(process.env.BENCH_ANALYTICS_EVENTS, 100_000_000), snapshotCustomers: num(process.env.BENCH_SNAPSHOT_CUSTOMERS, 20_000) });
 }

@@ -20,6 +20,9 @@ export const eventMatch = z.object({
 });
 export type EventMatch = z.infer<typeof eventMatch>;
 
+/** The activity view a match needs: properties only when it filters on them. */
+export const viewFor = (m: EventMatch | undefined) => (m && m.where.length ? 'act' : 'act_slim');
+
 const jsonPath = (p: string) => sqlString(`$.${p.split('.').map((k) => `"${k.replace(/"/g, '')}"`).join('.')}`);
 
 /** The SQL condition for one step on an `act`-shaped alias (event, properties). */
@@ -62,9 +65,10 @@ export async function assertKnown(d: DuckSession, checks: { field: string; event
   const problems: FieldProblem[] = [];
   const warnings: string[] = [];
   for (const c of checks) {
-    const [row] = await d.all(
-      `SELECT count(*) AS n, count(*) FILTER (WHERE ${c.property ? `json_extract_string(properties, ${jsonPath(c.property)}) IS NOT NULL` : 'TRUE'}) AS has
-         FROM (SELECT properties FROM act WHERE event = ${sqlString(c.event)} LIMIT 100000)`);
+    const [row] = await d.all(c.property
+      ? `SELECT count(*) AS n, count(*) FILTER (WHERE json_extract_string(properties, ${jsonPath(c.property)}) IS NOT NULL) AS has
+           FROM (SELECT properties FROM act WHERE event = ${sqlString(c.event)} LIMIT 100000)`
+      : `SELECT count(*) AS n, count(*) AS has FROM (SELECT 1 FROM act_slim WHERE event = ${sqlString(c.event)} LIMIT 1)`);
     if (Number(row.n) === 0) warnings.push(`${c.field}: no "${c.event}" event has been received yet`);
     else if (c.property && Number(row.has) === 0) problems.push({ field: c.field, message: `no "${c.event}" event has a property "${c.property}"` });
   }

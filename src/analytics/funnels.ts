@@ -8,7 +8,7 @@ import type { AppContext } from '../kernel/context.ts';
 import { withTenant } from '../kernel/tenant.ts';
 import { badRequest } from '../kernel/errors.ts';
 import type { DuckSession } from './duck.ts';
-import { assertKnown, eventMatch, matchSql } from './events-filter.ts';
+import { assertKnown, eventMatch, matchSql, viewFor } from './events-filter.ts';
 import { filtersSchema, sqlString, ts, type Filters } from './scope.ts';
 
 const MAX_WINDOW_S = 180 * 86_400;
@@ -38,11 +38,12 @@ export function windowSeconds(w: FunnelRequest['window']): number {
 export function progressSql(f: FunnelRequest, who: (col: string) => string, breakdownSql: string): string {
   const w = windowSeconds(f.window);
   const people = breakdownSql.includes('p.source_channel') ? 'LEFT JOIN ppl p ON p.cid = a.cid' : '';
-  const ctes = [`s1 AS (SELECT a.cid, min(a.ts) AS t1, arg_min(${breakdownSql}, a.ts) AS bkey FROM act a ${people}
+  const first = breakdownSql.includes('a.properties') ? 'act' : viewFor(f.steps[0]);
+  const ctes = [`s1 AS (SELECT a.cid, min(a.ts) AS t1, arg_min(${breakdownSql}, a.ts) AS bkey FROM ${first} a ${people}
       WHERE ${matchSql(f.steps[0])} AND a.ts >= ${ts(f.from)} AND a.ts < ${ts(f.to)} AND ${who('a.cid')} GROUP BY a.cid)`];
   for (let k = 2; k <= f.steps.length; k++) {
     const prev = Array.from({ length: k - 1 }, (_, i) => `s.t${i + 1}`).join(', ');
-    ctes.push(`s${k} AS (SELECT s.cid, s.bkey, ${prev}, min(a.ts) AS t${k} FROM s${k - 1} s JOIN act a ON a.cid = s.cid
+    ctes.push(`s${k} AS (SELECT s.cid, s.bkey, ${prev}, min(a.ts) AS t${k} FROM s${k - 1} s JOIN ${viewFor(f.steps[k - 1])} a ON a.cid = s.cid
       WHERE ${matchSql(f.steps[k - 1])} AND a.ts > s.t${k - 1} AND a.ts <= s.t1 + INTERVAL ${w} SECOND GROUP BY s.cid, s.bkey, ${prev})`);
   }
   const cols = f.steps.map((_, i) => `s${i + 1}.t${i + 1} AS t${i + 1}`);
@@ -60,7 +61,7 @@ async function breakdownSqlOf(ctx: AppContext, workspaceId: string, d: DuckSessi
     if (!rows[0]) throw badRequest('breakdown.segment', `unknown segment "${b.segment}"`);
     return (await tx.query<{ c: number }>(`SELECT customer_id AS c FROM segment_members WHERE workspace_id = $1 AND segment_id = $2`, [workspaceId, rows[0].id])).rows.map((r) => Number(r.c));
   });
-  await d.run(`CREATE TEMP TABLE breakdown_members (cid BIGINT)`);
+  await d.run(`CREATE OR REPLACE TEMP TABLE breakdown_members (cid BIGINT)`);
   for (let i = 0; i < members.length; i += 10_000) await d.run(`INSERT INTO breakdown_members VALUES ${members.slice(i, i + 10_000).map((m) => `(${m})`).join(',')}`);
   return `CASE WHEN a.cid IN (SELECT cid FROM breakdown_members) THEN ${sqlString(`${b.segment}`)} ELSE ${sqlString(`非 ${b.segment}`)} END`;
 }
@@ -68,7 +69,6 @@ async function breakdownSqlOf(ctx: AppContext, workspaceId: string, d: DuckSessi
 export async function runFunnel(ctx: AppContext, workspaceId: string, d: DuckSession, f: FunnelRequest, who: (col: string) => string) {
   const warnings = await assertKnown(d, [
     ...f.steps.flatMap((s, i) => s.where.map((w, j) => ({ field: `steps.${i}.where.${j}.property`, event: s.event, property: w.property }))),
-    ...f.steps.map((s, i) => ({ field: `steps.${i}.event`, event: s.event })),
     ...(f.breakdown?.kind === 'property' ? [{ field: 'breakdown.property', event: f.steps[0].event, property: f.breakdown.property }] : []),
   ]);
   const bsql = await breakdownSqlOf(ctx, workspaceId, d, f);
@@ -92,6 +92,9 @@ export async function runFunnel(ctx: AppContext, workspaceId: string, d: DuckSes
     });
   };
   const total = rows.find((r) => r.bkey === null) ?? { c1: 0 };
+  // A step nobody reached may be a misspelt event: say so when no such event was ever received.
+  const empty = f.steps.map((s, i) => ({ field: `steps.${i}.event`, event: s.event })).filter((_, i) => !Number(total[`c${i + 1}`] ?? 0));
+  if (empty.length) warnings.push(...(await assertKnown(d, empty)));
   const breakdown = f.breakdown ? rows.filter((r) => r.bkey !== null).map((r) => ({ key: String(r.bkey), steps: shape(r) })).sort((a, b) => b.steps[0].customers - a.steps[0].customers).slice(0, 20) : undefined;
   return { steps: shape(total), breakdown, warnings };
 }

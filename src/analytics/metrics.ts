@@ -10,6 +10,8 @@ export type Unit = 'count' | 'fen' | 'ratio' | 'points';
 
 export interface MetricContext {
   range: Range;
+  /** also answer for this earlier range (the previous period), in the same queries */
+  previous?: Range;
   tz: string;
   who: (col: string) => string;
   orders: (alias?: string) => string;
@@ -25,6 +27,8 @@ export interface MetricResult {
   /** by source, channel, ...; n = how many rows the value is over (the denominator of a ratio) */
   breakdown?: { key: string; value: number | null; n?: number }[];
   parts?: Record<string, number | null>;
+  /** the previous period's value and parts, when asked for */
+  previous?: { value: number | null; parts?: Record<string, number | null> };
 }
 
 export interface MetricDef {
@@ -39,19 +43,32 @@ export interface MetricDef {
   pg?(tx: TenantTx, c: MetricContext): Promise<MetricResult>;
 }
 
-const inRange = (col: string, c: MetricContext) => `${col} >= ${ts(c.range.from)} AND ${col} < ${ts(c.range.to)}`;
+/** The rows a metric reads: the range, or the previous period and the range together. */
+const inRange = (col: string, c: MetricContext) => `${col} >= ${ts((c.previous ?? c.range).from)} AND ${col} < ${ts(c.range.to)}`;
+/** Which of the two periods a row belongs to. */
+const periodOf = (col: string, c: MetricContext) => `CASE WHEN ${col} >= ${ts(c.range.from)} THEN 'cur' ELSE 'prev' END`;
+const current = (col: string, c: MetricContext) => `${col} >= ${ts(c.range.from)}`;
 const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 const series = (rows: Record<string, unknown>[]) => rows.map((r) => ({ bucket: String(r.bucket).slice(0, 10), value: num(r.value) }));
 const breakdownCol: Record<Breakdown, string> = { source: 'p.source_channel', channel: 'o.channel', store: 'o.store', country: 'o.country' };
 
-/** total, series and breakdown of one aggregate over a FROM/WHERE, in three small queries. */
-async function aggregate(d: DuckSession, c: MetricContext, opts: { from: string; where: string; time: string; value: string; breakdown?: boolean }): Promise<MetricResult> {
+/**
+ * Total, series and breakdown of one aggregate over a FROM/WHERE. The totals of the range and of the previous period
+ * come from one grouped query; `extra` are further aggregates reported as parts (per period too).
+ */
+async function aggregate(d: DuckSession, c: MetricContext, opts: { from: string; where: string; time: string; value: string; breakdown?: boolean; extra?: Record<string, string> }): Promise<MetricResult> {
   const base = `FROM ${opts.from} WHERE ${opts.where}`;
-  const [total] = await d.all(`SELECT ${opts.value} AS value ${base}`);
-  const s = await d.all(`SELECT ${bucket(c.range.interval, opts.time, c.tz)} AS bucket, ${opts.value} AS value ${base} GROUP BY 1 ORDER BY 1`);
-  const out: MetricResult = { value: num(total.value), series: series(s) };
+  const extra = Object.entries(opts.extra ?? {}).map(([k, sql]) => `, ${sql} AS "${k}"`).join('');
+  const totals = await d.all(`SELECT ${periodOf(opts.time, c)} AS period, ${opts.value} AS value${extra} ${base} GROUP BY 1`);
+  const partsOf = (row: Record<string, unknown> | undefined) => (opts.extra ? Object.fromEntries(Object.keys(opts.extra).map((k) => [k, num(row?.[k])])) : undefined);
+  const cur = totals.find((r) => r.period === 'cur');
+  const prev = totals.find((r) => r.period === 'prev');
+  const s = await d.all(`SELECT ${bucket(c.range.interval, opts.time, c.tz)} AS bucket, ${opts.value} AS value ${base} AND ${current(opts.time, c)} GROUP BY 1 ORDER BY 1`);
+  const out: MetricResult = { value: num(cur?.value), series: series(s), parts: partsOf(cur) };
+  if (c.previous) out.previous = { value: num(prev?.value), parts: partsOf(prev) };
   if (c.breakdown && opts.breakdown) {
-    const b = await d.all(`SELECT coalesce(${breakdownCol[c.breakdown]}, '(未知)') AS key, ${opts.value} AS value, count(*) AS n ${base} GROUP BY 1 ORDER BY 2 DESC NULLS LAST LIMIT 50`);
+    const b = await d.all(`SELECT coalesce(${breakdownCol[c.breakdown]}, '(未知)') AS key, ${opts.value} AS value, count(*) AS n ${base} AND ${current(opts.time, c)}
+      GROUP BY 1 ORDER BY 2 DESC NULLS LAST LIMIT 50`);
     out.breakdown = b.map((r) => ({ key: String(r.key), value: num(r.value), n: Number(r.n) }));
   }
   return out;
@@ -78,15 +95,30 @@ export const METRICS: MetricDef[] = [
       en: 'Distinct customers with any page, track or order activity. The series counts actives per day (week, month); DAU and WAU are the range’s daily and weekly averages, MAU the actives in the 30 days to the end, stickiness = DAU / MAU.',
     },
     async duck(d, c) {
-      const where = `${inRange('a.ts', c)} AND ${c.who('a.cid')}`;
-      const out = await aggregate(d, c, { from: 'act a LEFT JOIN ppl p ON p.cid = a.cid', where, time: 'a.ts', value: 'count(DISTINCT a.cid)', breakdown: true });
-      const [r] = await d.all(`WITH days AS (SELECT ${bucket('day', 'a.ts', c.tz)} AS b, count(DISTINCT a.cid) AS n FROM act a WHERE ${where} GROUP BY 1),
-        weeks AS (SELECT ${bucket('week', 'a.ts', c.tz)} AS b, count(DISTINCT a.cid) AS n FROM act a WHERE ${where} GROUP BY 1)
-        SELECT (SELECT sum(n) FROM days) / greatest(1, datediff('day', ${ts(c.range.from)}, ${ts(c.range.to)})) AS dau, (SELECT avg(n) FROM weeks) AS wau,
-               (SELECT count(DISTINCT a.cid) FROM act a WHERE a.ts >= ${ts(new Date(c.range.to.getTime() - 30 * 86_400_000))} AND a.ts < ${ts(c.range.to)} AND ${c.who('a.cid')}) AS mau`);
-      const dau = num(r.dau);
-      const mau = num(r.mau);
-      out.parts = { dau, wau: num(r.wau), mau, stickiness: dau != null && mau ? dau / mau : null };
+      // One pass over the activity: who was active on which local day. Everything else is counted from that.
+      const earliest = new Date(Math.min((c.previous ?? c.range).from.getTime(), c.range.to.getTime() - 30 * 86_400_000));
+      await d.run(`CREATE OR REPLACE TEMP TABLE active_days AS SELECT DISTINCT a.cid, date_trunc('day', timezone(${sqlString(c.tz)}, a.ts)) AS day
+        FROM act_slim a WHERE a.ts >= ${ts(earliest)} AND a.ts < ${ts(c.range.to)} AND ${c.who('a.cid')}`);
+      const day = (x: Date) => `timezone(${sqlString(c.tz)}, ${ts(x)})`;
+      const stats = async (r: Range) => {
+        const [row] = await d.all(`WITH x AS (SELECT * FROM active_days WHERE day >= date_trunc('day', ${day(r.from)}) AND day < ${day(r.to)})
+          SELECT (SELECT count(DISTINCT cid) FROM x) AS total, (SELECT count(*) FROM x) / greatest(1, datediff('day', ${ts(r.from)}, ${ts(r.to)})) AS dau,
+                 (SELECT avg(n) FROM (SELECT date_trunc('week', day) AS w, count(DISTINCT cid) AS n FROM x GROUP BY 1)) AS wau,
+                 (SELECT count(DISTINCT cid) FROM active_days WHERE day >= date_trunc('day', ${day(new Date(r.to.getTime() - 30 * 86_400_000))}) AND day < ${day(r.to)}) AS mau`);
+        const dau = num(row.dau);
+        const mau = num(row.mau);
+        return { value: num(row.total), parts: { dau, wau: num(row.wau), mau, stickiness: dau != null && mau ? dau / mau : null } };
+      };
+      const cur = await stats(c.range);
+      const s = await d.all(`SELECT date_trunc('${c.range.interval}', day) AS bucket, count(DISTINCT cid) AS value FROM active_days
+        WHERE day >= date_trunc('day', ${day(c.range.from)}) AND day < ${day(c.range.to)} GROUP BY 1 ORDER BY 1`);
+      const out: MetricResult = { value: cur.value, parts: cur.parts, series: series(s) };
+      if (c.previous) out.previous = await stats(c.previous);
+      if (c.breakdown === 'source') {
+        const b = await d.all(`SELECT coalesce(p.source_channel, '(未知)') AS key, count(DISTINCT x.cid) AS value, count(DISTINCT x.cid) AS n FROM active_days x LEFT JOIN ppl p ON p.cid = x.cid
+          WHERE x.day >= date_trunc('day', ${day(c.range.from)}) AND x.day < ${day(c.range.to)} GROUP BY 1 ORDER BY 2 DESC LIMIT 50`);
+        out.breakdown = b.map((r) => ({ key: String(r.key), value: num(r.value), n: Number(r.n) }));
+      }
       return out;
     },
   },
@@ -97,12 +129,7 @@ export const METRICS: MetricDef[] = [
       zh: '下单时间落在所选时间内的销售订单实付金额合计（退款前，单位分）；另给出其中已退款金额与净额。',
       en: 'Paid amount of sale orders placed in the range, before refunds (fen); with the part refunded so far and the net.',
     },
-    async duck(d, c) {
-      const out = await aggregate(d, c, { from: sales(c), where: saleWhere(c), time: 'o.placed_at', value: 'sum(o.amount)', breakdown: true });
-      const [r] = await d.all(`SELECT sum(o.refunded) AS refunded, sum(o.net) AS net FROM ${sales(c)} WHERE ${saleWhere(c)}`);
-      out.parts = { refunded: num(r.refunded), net: num(r.net) };
-      return out;
-    },
+    duck: (d, c) => aggregate(d, c, { from: sales(c), where: saleWhere(c), time: 'o.placed_at', value: 'sum(o.amount)', breakdown: true, extra: { refunded: 'sum(o.refunded)', net: 'sum(o.net)' } }),
   },
   {
     key: 'orders', unit: 'count', engine: 'duck', breakdowns: ['source', 'channel', 'store', 'country'],
@@ -148,13 +175,10 @@ export const METRICS: MetricDef[] = [
       zh: '社群相关事件（事件名以 group_ 开头，如 group_message、group_joined，来自企业微信群回调或社群工具）的去重活跃客户数；另给出事件总数。',
       en: 'Distinct customers active in groups (events named group_*, such as group_message or group_joined, from WeCom group callbacks or community tools); with the number of such events.',
     },
-    async duck(d, c) {
-      const where = `a.event LIKE 'group\\_%' ESCAPE '\\' AND ${inRange('a.ts', c)} AND ${c.who('a.cid')}`;
-      const out = await aggregate(d, c, { from: 'act a LEFT JOIN ppl p ON p.cid = a.cid', where, time: 'a.ts', value: 'count(DISTINCT a.cid)', breakdown: true });
-      const [r] = await d.all(`SELECT count(*) AS n FROM act a WHERE ${where}`);
-      out.parts = { events: num(r.n) };
-      return out;
-    },
+    duck: (d, c) => aggregate(d, c, {
+      from: 'act_slim a LEFT JOIN ppl p ON p.cid = a.cid', where: `a.event LIKE 'group\\_%' ESCAPE '\\' AND ${inRange('a.ts', c)} AND ${c.who('a.cid')}`,
+      time: 'a.ts', value: 'count(DISTINCT a.cid)', breakdown: true, extra: { events: 'count(*)' },
+    }),
   },
   {
     key: 'messages', unit: 'count', engine: 'pg', breakdowns: ['channel'],

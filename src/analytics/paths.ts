@@ -3,7 +3,7 @@
 // the commonest whole paths, and step-to-step flows for a Sankey chart.
 import { z } from 'zod';
 import type { DuckSession } from './duck.ts';
-import { assertKnown, eventMatch, matchSql } from './events-filter.ts';
+import { assertKnown, eventMatch, matchSql, viewFor } from './events-filter.ts';
 import { filtersSchema, ts } from './scope.ts';
 
 export const pathsSchema = z.object({
@@ -22,13 +22,13 @@ export async function runPaths(d: DuckSession, p: PathsRequest, who: (col: strin
   const warnings = await assertKnown(d, [{ field: 'anchor.event', event: p.anchor.event }, ...p.anchor.where.map((w, j) => ({ field: `anchor.where.${j}.property`, event: p.anchor.event, property: w.property }))]);
   const after = p.direction === 'after';
   const steps = `
-    WITH anchor AS (SELECT a.cid, min(a.ts) AS t0 FROM act a WHERE ${matchSql(p.anchor)} AND a.ts >= ${ts(p.from)} AND a.ts < ${ts(p.to)} AND ${who('a.cid')} GROUP BY a.cid),
-         near AS (SELECT a.cid, a.event, a.ts FROM act a JOIN anchor n ON n.cid = a.cid
+    WITH anchor AS (SELECT a.cid, min(a.ts) AS t0 FROM ${viewFor(p.anchor)} a WHERE ${matchSql(p.anchor)} AND a.ts >= ${ts(p.from)} AND a.ts < ${ts(p.to)} AND ${who('a.cid')} GROUP BY a.cid),
+         near AS (SELECT a.cid, a.event, a.ts FROM act_slim a JOIN anchor n ON n.cid = a.cid
                    WHERE ${after ? `a.ts > n.t0 AND a.ts <= n.t0 + INTERVAL ${p.windowDays} DAY` : `a.ts < n.t0 AND a.ts >= n.t0 - INTERVAL ${p.windowDays} DAY`}),
          marked AS (SELECT cid, event, ts, lag(event) OVER (PARTITION BY cid ORDER BY ts ${after ? '' : 'DESC'}) AS prev FROM near),
          steps AS (SELECT cid, event, row_number() OVER (PARTITION BY cid ORDER BY ts ${after ? '' : 'DESC'}) AS step FROM marked WHERE prev IS DISTINCT FROM event)
     SELECT cid, event, step FROM steps WHERE step <= ${p.depth}`;
-  const [{ customers }] = await d.all(`SELECT count(*) AS customers FROM (SELECT DISTINCT a.cid FROM act a WHERE ${matchSql(p.anchor)} AND a.ts >= ${ts(p.from)} AND a.ts < ${ts(p.to)} AND ${who('a.cid')})`);
+  const [{ customers }] = await d.all(`SELECT count(*) AS customers FROM (SELECT DISTINCT a.cid FROM ${viewFor(p.anchor)} a WHERE ${matchSql(p.anchor)} AND a.ts >= ${ts(p.from)} AND a.ts < ${ts(p.to)} AND ${who('a.cid')})`);
   const paths = await d.all(`WITH s AS (${steps}), per AS (SELECT cid, list(event ORDER BY step) AS path FROM s GROUP BY cid)
       SELECT path, count(*) AS customers FROM per GROUP BY path ORDER BY 2 DESC, 1 LIMIT ${p.top}`);
   const top = paths.map((r) => ({ path: r.path as string[], customers: Number(r.customers) }));

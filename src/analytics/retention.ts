@@ -4,7 +4,7 @@
 // or months in the workspace's zone; period 0 is the cohort's own.
 import { z } from 'zod';
 import type { DuckSession } from './duck.ts';
-import { eventMatch, matchSql, assertKnown } from './events-filter.ts';
+import { eventMatch, matchSql, assertKnown, viewFor } from './events-filter.ts';
 import { filtersSchema, sqlString, ts } from './scope.ts';
 import { localDate } from '../kernel/time.ts';
 
@@ -33,10 +33,10 @@ export async function runRetention(d: DuckSession, r: RetentionRequest, tz: stri
   const local = (col: string) => `date_trunc('${r.period}', timezone(${sqlString(tz)}, ${col}))`;
   const start = r.cohort === 'first_order'
     ? `SELECT o.cid, min(o.placed_at) AS t0 FROM ord o WHERE o.kind = 'sale' AND o.cid IS NOT NULL AND ${who('o.cid')} GROUP BY o.cid`
-    : `SELECT a.cid, min(a.ts) AS t0 FROM act a WHERE ${r.cohortEvent ? matchSql(r.cohortEvent) : 'TRUE'} AND ${who('a.cid')} GROUP BY a.cid`;
+    : `SELECT a.cid, min(a.ts) AS t0 FROM ${viewFor(r.cohortEvent)} a WHERE ${r.cohortEvent ? matchSql(r.cohortEvent) : 'TRUE'} AND ${who('a.cid')} GROUP BY a.cid`;
   const returns = r.returnOn.kind === 'order'
     ? `SELECT o.cid, o.placed_at AS t FROM ord o WHERE o.kind = 'sale' AND o.cid IS NOT NULL`
-    : `SELECT a.cid, a.ts AS t FROM act a WHERE ${r.returnOn.kind === 'event' ? matchSql(r.returnOn.match) : 'TRUE'}`;
+    : `SELECT a.cid, a.ts AS t FROM ${viewFor(r.returnOn.kind === 'event' ? r.returnOn.match : undefined)} a WHERE ${r.returnOn.kind === 'event' ? matchSql(r.returnOn.match) : 'TRUE'}`;
   const diff = (a: string, b: string) => `datediff('${r.period}', ${a}, ${b})`;
   const rows = await d.all(`
     WITH firsts AS (${start}),

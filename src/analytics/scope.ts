@@ -73,7 +73,7 @@ export async function applyFilters(ctx: AppContext, workspaceId: string, d: Duck
     const file = path.join(analyticsDir(ctx, workspaceId), `scope-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}.json`);
     fs.mkdirSync(path.dirname(file), { recursive: true });
     fs.writeFileSync(file, JSON.stringify(ids.map((id) => ({ cid: id }))));
-    await d.run(`CREATE TEMP TABLE scope_ids AS SELECT cid::BIGINT AS cid FROM read_json('${file.replace(/'/g, "''")}', columns = {'cid': 'BIGINT'})`);
+    await d.run(`CREATE OR REPLACE TEMP TABLE scope_ids AS SELECT cid::BIGINT AS cid FROM read_json('${file.replace(/'/g, "''")}', columns = {'cid': 'BIGINT'})`);
     fs.rmSync(file, { force: true });
     conds.push(`%s IN (SELECT cid FROM scope_ids)`);
   }

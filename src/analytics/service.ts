@@ -60,38 +60,58 @@ export class Analytics {
     return withTenant(this.ctx.db, workspaceId, async (tx) => (await tx.query<{ timezone: string }>(`SELECT timezone FROM workspaces WHERE id = $1`, [workspaceId])).rows[0].timezone);
   }
 
-  async metric(workspaceId: string, r: MetricRequest) {
+  private check(r: MetricRequest) {
     checkRange(r);
     const def = metricByKey.get(r.metric);
     if (!def) throw badRequest('metric', `unknown metric "${r.metric}"; one of ${METRICS.map((m) => m.key).join(', ')}`);
     if (r.breakdown && !def.breakdowns.includes(r.breakdown)) throw badRequest('breakdown', `${def.key} breaks down by ${def.breakdowns.join(', ') || 'nothing'}`);
-    const tz = await this.timezone(workspaceId);
-    const one = async (range: Range): Promise<MetricResult> => {
-      const base = { range, tz, breakdown: r.breakdown, repurchaseDays: r.repurchaseDays ?? 30 };
-      if (def.engine === 'pg') return withTenant(this.ctx.db, workspaceId, (tx) => def.pg!(tx, { ...base, who: () => 'TRUE', orders: () => 'TRUE' }));
-      return this.warehouse(workspaceId, async (d) => {
-        const f = await applyFilters(this.ctx, workspaceId, d, range.filters);
-        return def.duck!(d, { ...base, who: f.who, orders: f.orders });
-      });
-    };
-    const answer = async () => {
-      const current = await one(r);
-      const previous = r.compare ? await one(previousRange(r)) : undefined;
-      const change = previous && current.value != null && previous.value != null
-        ? { absolute: current.value - previous.value, relative: previous.value ? (current.value - previous.value) / previous.value : null }
-        : null;
-      return { metric: { key: def.key, name: def.name, unit: def.unit, definition: def.definition, breakdowns: def.breakdowns }, from: r.from, to: r.to, interval: r.interval, ...current, previous: previous?.value ?? null, previousParts: previous?.parts, change };
-    };
-    return def.engine === 'pg' ? { ...(await answer()), cached: false } : this.cached(workspaceId, 'metric', r, r.filters, answer);
+    return def;
   }
 
-  /** The headline numbers of the overview dashboard, each against the previous period of the same length. */
+  /** One metric in an open warehouse session (the range and, when compared, the previous period together). */
+  private async metricIn(d: DuckSession | null, workspaceId: string, r: MetricRequest, tz: string) {
+    const def = this.check(r);
+    const base = { range: r, previous: r.compare ? previousRange(r) : undefined, tz, breakdown: r.breakdown, repurchaseDays: r.repurchaseDays ?? 30 };
+    let result: MetricResult;
+    if (def.engine === 'pg') {
+      const pg = (range: Range) => withTenant(this.ctx.db, workspaceId, (tx) => def.pg!(tx, { ...base, range, who: () => 'TRUE', orders: () => 'TRUE' }));
+      result = await pg(r);
+      if (base.previous) {
+        const p = await pg(base.previous);
+        result.previous = { value: p.value, parts: p.parts };
+      }
+    } else {
+      const f = await applyFilters(this.ctx, workspaceId, d!, r.filters);
+      result = await def.duck!(d!, { ...base, who: f.who, orders: f.orders });
+    }
+    const { previous, ...current } = result;
+    const change = previous && current.value != null && previous.value != null
+      ? { absolute: current.value - previous.value, relative: previous.value ? (current.value - previous.value) / previous.value : null }
+      : null;
+    return {
+      metric: { key: def.key, name: def.name, unit: def.unit, definition: def.definition, breakdowns: def.breakdowns }, from: r.from, to: r.to, interval: r.interval,
+      ...current, previous: previous?.value ?? null, previousParts: previous?.parts, change,
+    };
+  }
+
+  async metric(workspaceId: string, r: MetricRequest) {
+    const def = this.check(r);
+    const tz = await this.timezone(workspaceId);
+    if (def.engine === 'pg') return { ...(await this.metricIn(null, workspaceId, r, tz)), cached: false };
+    return this.cached(workspaceId, 'metric', r, r.filters, () => this.warehouse(workspaceId, (d) => this.metricIn(d, workspaceId, r, tz)));
+  }
+
+  /** The headline numbers of the overview dashboard, each against the previous period: one warehouse session. */
   async overview(workspaceId: string, r: Range) {
     checkRange(r);
     const keys = ['new_customers', 'active_customers', 'gmv', 'orders', 'aov', 'paying_customers', 'repurchase_rate', 'member_gmv_share', 'messages'];
-    const out = [];
-    for (const metric of keys) out.push(await this.metric(workspaceId, { ...r, metric, compare: true }));
-    return { from: r.from, to: r.to, interval: r.interval, metrics: out };
+    const tz = await this.timezone(workspaceId);
+    const answer = await this.cached(workspaceId, 'overview', r, r.filters, () => this.warehouse(workspaceId, async (d) => {
+      const metrics = [];
+      for (const metric of keys) metrics.push(await this.metricIn(metricByKey.get(metric)!.engine === 'pg' ? null : d, workspaceId, { ...r, metric, compare: true }, tz));
+      return { metrics };
+    }));
+    return { from: r.from, to: r.to, interval: r.interval, ...answer };
   }
 
   async funnel(workspaceId: string, f: FunnelRequest) {

@@ -8,6 +8,7 @@
 //   ref   (refund_pk, order_pk, cid, amount, refunded_at)
 //   ppl   (cid, known, source_channel, first_seen_at, is_member)        one row per surviving customer
 //   act   (cid, ts, event, properties, amount)   events and orders together (orders as 'order_completed')
+//   act_slim (cid, ts, event)                   the same without properties: for questions that read none
 import path from 'node:path';
 import fs from 'node:fs';
 import type { AppContext } from '../kernel/context.ts';
@@ -108,7 +109,8 @@ export async function openWarehouse(ctx: AppContext, d: DuckSession, workspaceId
   const customers = cf.length
     ? `SELECT * FROM read_parquet([${cf.join(', ')}]) WHERE id NOT IN (SELECT id FROM cust_live) UNION ALL SELECT * FROM cust_live`
     : `SELECT * FROM cust_live`;
-  await d.run(`CREATE TEMP VIEW cust AS ${customers}`);
+  // Materialised once per session: every view joins it, often several times in one question.
+  await d.run(`CREATE TEMP TABLE cust AS ${customers}`);
   await d.run(`CREATE TEMP VIEW ppl AS
     SELECT canonical_id AS cid, bool_or(NOT is_anonymous) AS known, arg_min(source_channel, id) FILTER (WHERE source_channel IS NOT NULL) AS source_channel,
            min(first_seen_at) AS first_seen_at, bool_or(is_member) AS is_member
@@ -132,6 +134,11 @@ export async function openWarehouse(ctx: AppContext, d: DuckSession, workspaceId
     UNION ALL
     SELECT cid, placed_at, 'order_completed', json_object('order_id', order_id, 'channel', channel, 'store', store, 'order_index', order_index, 'amount', amount)::VARCHAR, net
       FROM ord WHERE kind = 'sale' AND cid IS NOT NULL`);
+  // Without properties there is no order number to compute nor JSON to build: the cheap form for most questions.
+  await d.run(`CREATE TEMP VIEW act_slim AS
+    SELECT c.canonical_id AS cid, e.ts, e.event FROM (${union('events')}) e JOIN cust c ON c.id = e.customer_id WHERE e.type IN ('track', 'page', 'screen')
+    UNION ALL
+    SELECT c.canonical_id, o.placed_at, 'order_completed' FROM (${union('orders')}) o JOIN cust c ON c.id = o.customer_id WHERE o.kind = 'sale'`);
   return { version: info.version, snapshotRows: info.parts.reduce((s, p) => s + Number(p.rows), 0), tailRows: info.tailRows };
 }
 
