@@ -72,7 +72,7 @@ export async function runAttribution(ctx: AppContext, workspaceId: string, d: Du
   const pick = a.model === 'last_touch' ? 'arg_max' : 'arg_min';
   const rows = await d.all(`
     WITH touches AS (${parts.join(' UNION ALL ')}),
-         sales AS (SELECT o.order_pk, o.cid, o.placed_at, o.net FROM ord o WHERE o.kind = 'sale' AND o.placed_at >= ${ts(a.from)} AND o.placed_at < ${ts(a.to)}
+         sales AS (SELECT o.order_pk, o.cid, o.placed_at, o.net FROM ord_net o WHERE o.kind = 'sale' AND o.placed_at >= ${ts(a.from)} AND o.placed_at < ${ts(a.to)}
                      AND ${orders('o')} AND ${who('o.cid')}),
          credited AS (SELECT s.order_pk, s.cid, s.net, ${pick}(struct_pack(kind := t.kind, key := t.key, label := t.label), t.ts) AS touch
                         FROM sales s LEFT JOIN touches t ON t.cid = s.cid AND t.ts <= s.placed_at AND t.ts >= s.placed_at - INTERVAL ${a.windowDays} DAY

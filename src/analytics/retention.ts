@@ -32,10 +32,10 @@ export async function runRetention(d: DuckSession, r: RetentionRequest, tz: stri
   ]);
   const local = (col: string) => `date_trunc('${r.period}', timezone(${sqlString(tz)}, ${col}))`;
   const start = r.cohort === 'first_order'
-    ? `SELECT o.cid, min(o.placed_at) AS t0 FROM ord o WHERE o.kind = 'sale' AND o.cid IS NOT NULL AND ${who('o.cid')} GROUP BY o.cid`
+    ? `SELECT o.cid, min(o.placed_at) AS t0 FROM ord_net o WHERE o.kind = 'sale' AND o.cid IS NOT NULL AND ${who('o.cid')} GROUP BY o.cid`
     : `SELECT a.cid, min(a.ts) AS t0 FROM ${viewFor(r.cohortEvent)} a WHERE ${r.cohortEvent ? matchSql(r.cohortEvent) : 'TRUE'} AND ${who('a.cid')} GROUP BY a.cid`;
   const returns = r.returnOn.kind === 'order'
-    ? `SELECT o.cid, o.placed_at AS t FROM ord o WHERE o.kind = 'sale' AND o.cid IS NOT NULL`
+    ? `SELECT o.cid, o.placed_at AS t FROM ord_net o WHERE o.kind = 'sale' AND o.cid IS NOT NULL`
     : `SELECT a.cid, a.ts AS t FROM ${viewFor(r.returnOn.kind === 'event' ? r.returnOn.match : undefined)} a WHERE ${r.returnOn.kind === 'event' ? matchSql(r.returnOn.match) : 'TRUE'}`;
   const diff = (a: string, b: string) => `datediff('${r.period}', ${a}, ${b})`;
   const rows = await d.all(`
@@ -45,7 +45,7 @@ export async function runRetention(d: DuckSession, r: RetentionRequest, tz: stri
          back AS (SELECT DISTINCT k.c, k.cid, ${diff('k.c', local('x.t'))} AS k FROM cohort k JOIN (${returns}) x ON x.cid = k.cid
                    WHERE ${diff('k.c', local('x.t'))} BETWEEN 0 AND ${r.periods}),
          kept AS (SELECT c, k, count(*) AS n FROM back GROUP BY c, k),
-         money AS (SELECT k.c, ${diff('k.c', local('o.placed_at'))} AS k, sum(o.net) AS revenue FROM cohort k JOIN ord o ON o.cid = k.cid
+         money AS (SELECT k.c, ${diff('k.c', local('o.placed_at'))} AS k, sum(o.net) AS revenue FROM cohort k JOIN ord_net o ON o.cid = k.cid
                     WHERE o.kind = 'sale' AND ${diff('k.c', local('o.placed_at'))} BETWEEN 0 AND ${r.periods} GROUP BY 1, 2)
     SELECT s.c AS cohort, s.size, p.k, coalesce(kept.n, 0) AS retained, coalesce(money.revenue, 0) AS revenue
       FROM sizes s CROSS JOIN range(0, ${r.periods + 1}) p(k)

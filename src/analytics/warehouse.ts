@@ -5,6 +5,7 @@
 //
 //   ev    (event_id, cid, type, event, ts, channel_code, properties)     events, cid = surviving customer
 //   ord   (order_pk, order_id, cid, kind, amount, refunded, net, channel, store, country, staff, placed_at, items, order_index)
+//   ord_net (order_pk, cid, kind, net, placed_at)  the same orders, only what revenue questions read
 //   ref   (refund_pk, order_pk, cid, amount, refunded_at)
 //   ppl   (cid, known, source_channel, first_seen_at, is_member)        one row per surviving customer
 //   act   (cid, ts, event, properties, amount)   events and orders together (orders as 'order_completed')
@@ -129,6 +130,11 @@ export async function openWarehouse(ctx: AppContext, d: DuckSession, workspaceId
            CASE WHEN o.kind = 'sale' AND c.canonical_id IS NOT NULL
                 THEN row_number() OVER (PARTITION BY c.canonical_id, o.kind ORDER BY o.placed_at, o.id) END AS order_index
       FROM o LEFT JOIN cust c ON c.id = o.customer_id LEFT JOIN refunded r ON r.order_pk = o.id`);
+  // Orders without their number per customer (a window over every order) nor items: most questions need neither.
+  await d.run(`CREATE TEMP VIEW ord_net AS
+    WITH refunded AS (SELECT order_pk, sum(amount) AS refunded FROM ref GROUP BY order_pk)
+    SELECT o.id AS order_pk, c.canonical_id AS cid, o.kind, CASE WHEN o.kind = 'sale' THEN o.amount - coalesce(r.refunded, 0) ELSE -o.amount END AS net, o.placed_at
+      FROM (${union('orders')}) o LEFT JOIN cust c ON c.id = o.customer_id LEFT JOIN refunded r ON r.order_pk = o.id`);
   await d.run(`CREATE TEMP VIEW act AS
     SELECT cid, ts, event, properties, NULL::BIGINT AS amount FROM ev WHERE type IN ('track', 'page', 'screen')
     UNION ALL
