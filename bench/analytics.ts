@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { startPlatform, type Engine } from '../test/helpers/platform.ts';
-import { withTenant } from '../src/kernel/tenant.ts';
+import { withTenant, type TenantTx } from '../src/kernel/tenant.ts';
 import { withDuck } from '../src/analytics/duck.ts';
 import { analyticsDir, snapshotWorkspace } from '../src/analytics/snapshots.ts';
 import { loadDemo } from '../src/demo/load.ts';
@@ -14,20 +14,34 @@ import { report, seconds, type Row } from './lib.ts';
 
 const YEAR_START = Date.parse('2026-01-01T00:00:00Z');
 
+const EVENTS_PER_FILE = 20_000_000;
+
 export async function generate(dir: string, customers: number, events: number) {
-  fs.mkdirSync(path.join(dir, 'events'), { recursive: true });
   fs.mkdirSync(path.join(dir, 'orders'), { recursive: true });
   fs.mkdirSync(path.join(dir, 'customers'), { recursive: true });
-  const perFile = 20_000_000;
   await withDuck(async (d) => {
     // Customers: 2% were merged into another profile; sources as the demo brand's.
     await d.run(`COPY (SELECT g AS id, CASE WHEN g % 50 = 0 AND g > 1 THEN g - 1 ELSE g END AS canonical_id, g % 7 = 0 AS is_anonymous,
         (['公众号','视频号','抖音直播','小红书','门店扫码','包裹卡','小程序','老带新'])[1 + g % 8] AS source_channel,
         TIMESTAMPTZ '2026-01-01 00:00:00+00' + INTERVAL ((hash(g) % 330)::BIGINT) DAY AS first_seen_at, g % 4 = 0 AS is_member
       FROM range(1, ${customers + 1}) t(g)) TO '${dir}/customers/customers-0.parquet' (FORMAT parquet, COMPRESSION zstd)`);
-    // Events: each customer's activity starts at first seen; a funnel-shaped mix of names.
-    for (let from = 0; from < events; from += perFile) {
-      const to = Math.min(events, from + perFile);
+    // Orders: about three per buyer among 30% of customers, after their first visit.
+    const orders = Math.round(customers * 0.9);
+    await d.run(`COPY (SELECT g AS id, 'B' || g AS order_id, 1 + (hash(g * 7) % ${customers})::BIGINT AS customer_id, 'sale' AS kind, 'CNY' AS currency,
+        5000 + (hash(g) % 50000)::BIGINT AS amount, (['天猫','小程序','门店','抖音'])[1 + g % 4] AS channel, NULL::VARCHAR AS store, NULL::VARCHAR AS country, NULL::VARCHAR AS staff,
+        TIMESTAMPTZ '2026-01-01 00:00:00+00' + INTERVAL ((hash(1 + hash(g * 7) % ${customers}) % 330)::BIGINT) DAY + INTERVAL ((hash(g * 13) % 3456000)::BIGINT) SECOND AS placed_at,
+        '[]' AS items
+      FROM range(1, ${orders + 1}) t(g)) TO '${dir}/orders/orders-0.parquet' (FORMAT parquet, COMPRESSION zstd)`);
+  }, 6 * 3600_000);
+  await generateEvents(dir, customers, events);
+}
+
+/** Events of customers 1..customers, in files of 20M: each customer's activity starts at first seen; a funnel-shaped mix of names. */
+export async function generateEvents(dir: string, customers: number, events: number) {
+  fs.mkdirSync(path.join(dir, 'events'), { recursive: true });
+  await withDuck(async (d) => {
+    for (let from = 0; from < events; from += EVENTS_PER_FILE) {
+      const to = Math.min(events, from + EVENTS_PER_FILE);
       await d.run(`COPY (
         WITH e AS (SELECT g AS id, 1 + (hash(g) % ${customers})::BIGINT AS customer_id, (hash(g * 31) % 1000)::BIGINT AS r FROM range(${from + 1}, ${to + 1}) t(g))
         SELECT id, customer_id, CASE WHEN r < 50 THEN 'page' ELSE 'track' END AS type,
@@ -40,14 +54,18 @@ export async function generate(dir: string, customers: number, events: number) {
       process.stderr.write(`\r  events ${to.toLocaleString()} / ${events.toLocaleString()}`);
     }
     process.stderr.write('\n');
-    // Orders: about three per buyer among 30% of customers, after their first visit.
-    const orders = Math.round(customers * 0.9);
-    await d.run(`COPY (SELECT g AS id, 'B' || g AS order_id, 1 + (hash(g * 7) % ${customers})::BIGINT AS customer_id, 'sale' AS kind, 'CNY' AS currency,
-        5000 + (hash(g) % 50000)::BIGINT AS amount, (['天猫','小程序','门店','抖音'])[1 + g % 4] AS channel, NULL::VARCHAR AS store, NULL::VARCHAR AS country, NULL::VARCHAR AS staff,
-        TIMESTAMPTZ '2026-01-01 00:00:00+00' + INTERVAL ((hash(1 + hash(g * 7) % ${customers}) % 330)::BIGINT) DAY + INTERVAL ((hash(g * 13) % 3456000)::BIGINT) SECOND AS placed_at,
-        '[]' AS items
-      FROM range(1, ${orders + 1}) t(g)) TO '${dir}/orders/orders-0.parquet' (FORMAT parquet, COMPRESSION zstd)`);
   }, 6 * 3600_000);
+}
+
+/** Makes generated event files the workspace's snapshot, as if the writer had produced them. */
+export async function registerEventParts(tx: TenantTx, dir: string, events: number) {
+  for (const f of fs.readdirSync(path.join(dir, 'events'))) {
+    const first = Number(/events-(\d+)/.exec(f)![1]);
+    await tx.query(`INSERT INTO analytics_parts (workspace_id, source, file, first_id, last_id, rows, created_at) VALUES ($1, 'events', $2, $3, $4, $5, now())`,
+      [tx.workspaceId, `events/${f}`, first, Math.min(events, first + EVENTS_PER_FILE - 1), Math.min(EVENTS_PER_FILE, events - first + 1)]);
+  }
+  await tx.query(`INSERT INTO analytics_watermarks (workspace_id, source, last_id, updated_at) VALUES ($1, 'events', $2, now())
+    ON CONFLICT (workspace_id, source) DO UPDATE SET last_id = $2, updated_at = now()`, [tx.workspaceId, events]);
 }
 
 async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
@@ -68,15 +86,11 @@ export async function benchAnalytics(opts: { customers: number; events: number; 
     const [, genMs] = await timed(() => generate(dir, opts.customers, opts.events));
     // The files become the workspace's snapshot, as if the writer had produced them.
     await withTenant(ctx.db, ws, async (tx) => {
-      for (const f of fs.readdirSync(path.join(dir, 'events'))) {
-        const first = Number(/events-(\d+)/.exec(f)![1]);
-        await tx.query(`INSERT INTO analytics_parts (workspace_id, source, file, first_id, last_id, rows, created_at) VALUES ($1, 'events', $2, $3, $4, $5, now())`,
-          [ws, `events/${f}`, first, Math.min(opts.events, first + 20_000_000 - 1), Math.min(20_000_000, opts.events - first + 1)]);
-      }
+      await registerEventParts(tx, dir, opts.events);
       await tx.query(`INSERT INTO analytics_parts (workspace_id, source, file, first_id, last_id, rows, created_at) VALUES ($1, 'orders', 'orders/orders-0.parquet', 1, $2, $2, now()),
         ($1, 'customers', 'customers/customers-0.parquet', 1, $3, $3, now())`, [ws, Math.round(opts.customers * 0.9), opts.customers]);
-      await tx.query(`INSERT INTO analytics_watermarks (workspace_id, source, last_id, updated_at) VALUES ($1, 'events', $2, now()), ($1, 'orders', $3, now()), ($1, 'refunds', 0, now())`,
-        [ws, opts.events, Math.round(opts.customers * 0.9)]);
+      await tx.query(`INSERT INTO analytics_watermarks (workspace_id, source, last_id, updated_at) VALUES ($1, 'orders', $2, now()), ($1, 'refunds', 0, now())`,
+        [ws, Math.round(opts.customers * 0.9)]);
     });
     const files = (sub: string) => `[${fs.readdirSync(path.join(dir, sub)).map((f) => `'${path.join(dir, sub, f)}'`).join(', ')}]`;
     const range = { from: new Date(YEAR_START), to: new Date(Date.parse('2027-01-01T00:00:00Z')) };
@@ -99,15 +113,27 @@ export async function benchAnalytics(opts: { customers: number; events: number; 
     const same = ours.steps.map((s: { customers: number }) => s.customers).join('/') === [hand[0].c1, hand[0].c2, hand[0].c3, hand[0].c4].join('/');
     rows.push({ query: '4-step funnel, 7-day window', 'ours s': seconds(oursMs), 'hand-written DuckDB s': seconds(handMs), ratio: Math.round((oursMs / handMs) * 100) / 100, 'same answer': same ? 'yes' : 'NO', result: ours.steps.map((s: { customers: number }) => s.customers).join(' → ') });
 
-    // 12 monthly cohorts × 12 months, return on any activity.
+    // 12 monthly cohorts × 12 months, return on any activity, with lifetime value by cohort (the answer carries both).
     const retention = { ...range, cohort: 'first_event' as const, returnOn: { kind: 'any' as const }, period: 'month' as const, periods: 11, filters: {} };
     const [ret, retMs] = await timed(() => analytics.retention(ws, retention));
     const [retHand, retHandMs] = await timed(() => raw(`WITH ${common},
       firsts AS (SELECT cid, date_trunc('month', timezone('UTC', min(ts))) AS c FROM act GROUP BY cid),
       back AS (SELECT DISTINCT f.c, f.cid, datediff('month', f.c, date_trunc('month', timezone('UTC', a.ts))) AS k FROM firsts f JOIN act a ON a.cid = f.cid)
-      SELECT c, k, count(*) AS n FROM back WHERE c >= TIMESTAMP '2026-01-01' AND k BETWEEN 0 AND 11 GROUP BY 1, 2`));
-    const handCells = new Map(retHand.map((r) => [`${String(r.c).slice(0, 10)}|${r.k}`, Number(r.n)]));
-    const retSame = ret.cohorts.every((c: { cohort: string; retained: (number | null)[] }) => c.retained.every((n, k) => n === null || n === (handCells.get(`${c.cohort}|${k}`) ?? 0)));
+      SELECT c, k, count(*) AS n, NULL AS revenue FROM back WHERE c >= TIMESTAMP '2026-01-01' AND k BETWEEN 0 AND 11 GROUP BY 1, 2
+      UNION ALL
+      SELECT f.c, datediff('month', f.c, date_trunc('month', timezone('UTC', o.placed_at))) AS k, NULL, sum(o.amount)
+        FROM firsts f JOIN (SELECT c.canonical_id AS cid, o.amount, o.placed_at FROM read_parquet(${files('orders')}) o JOIN cust c ON c.id = o.customer_id WHERE o.kind = 'sale') o ON o.cid = f.cid
+       WHERE f.c >= TIMESTAMP '2026-01-01' AND datediff('month', f.c, date_trunc('month', timezone('UTC', o.placed_at))) BETWEEN 0 AND 11 GROUP BY 1, 2`));
+    // Both the retained counts and lifetime value by cohort (cumulative revenue per member) must agree.
+    const handCells = new Map(retHand.filter((r) => r.n != null).map((r) => [`${String(r.c).slice(0, 10)}|${r.k}`, Number(r.n)]));
+    const handMoney = new Map(retHand.filter((r) => r.revenue != null).map((r) => [`${String(r.c).slice(0, 10)}|${r.k}`, Number(r.revenue)]));
+    const retSame = ret.cohorts.every((c: { cohort: string; size: number; retained: (number | null)[]; ltv: (number | null)[] }) => {
+      let cumulative = 0;
+      return c.retained.every((n, k) => {
+        cumulative += handMoney.get(`${c.cohort}|${k}`) ?? 0;
+        return n === null || (n === (handCells.get(`${c.cohort}|${k}`) ?? 0) && Math.abs(c.ltv[k]! - cumulative / c.size) < 1e-6 * Math.max(1, cumulative / c.size));
+      });
+    });
     rows.push({ query: '12 × 12 monthly retention', 'ours s': seconds(retMs), 'hand-written DuckDB s': seconds(retHandMs), ratio: Math.round((retMs / retHandMs) * 100) / 100, 'same answer': retSame ? 'yes' : 'NO', result: `${ret.cohorts.length} cohorts` });
 
     // The overview dashboard: nine headline metrics, each against the previous period.

@@ -13,6 +13,7 @@ import { benchCoupons, benchEarn } from './loyalty.ts';
 import { benchJourneys } from './journeys.ts';
 import { benchBroadcast } from './broadcast.ts';
 import { benchAnalytics } from './analytics.ts';
+import { benchLayers } from './layers.ts';
 import type { Engine } from '../test/helpers/platform.ts';
 
 const engines: Engine[] = process.env.TEST_DATABASE_URL ? ['pglite', 'postgres'] : ['pglite'];
@@ -31,6 +32,7 @@ if (want('import')) await benchImport(engines);
 if (want('customer360')) {
   await benchCustomer360({ customers: num(process.env.BENCH_360_CUSTOMERS, 1_000_000), events: num(process.env.BENCH_360_EVENTS, 20_000_000), samples: 2000 });
 }
+if (want('layers')) await benchLayers({ customers: num(process.env.BENCH_LAYER_CUSTOMERS, 1_000_000), events: num(process.env.BENCH_LAYER_EVENTS, 100_000_000) });
 if (want('segments')) await benchSegments({ customers: num(process.env.BENCH_SEGMENT_CUSTOMERS, 1_000_000), samples: 200, latencySamples: 300 });
 if (want('models')) await benchModels(num(process.env.BENCH_MODEL_CUSTOMERS, 1_000_000));
 if (want('churn')) await benchChurn();

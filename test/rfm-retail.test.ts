@@ -30,6 +30,19 @@ describe('RFM on UCI Online Retail vs DuckDB', { skip: !fs.existsSync(UCI) && 's
   });
   after(async () => t.close());
 
+  /** Every customer's layer explanation, by the blind index of their user id (the file's CustomerID). */
+  async function explained() {
+    const { rows } = await t.platform.ctx.db.query<{ hash: string; id: number }>(`SELECT value_hash AS hash, customer_id AS id FROM identities WHERE id_type = 'user_id'`);
+    const out = new Map<string, any>();
+    for (let i = 0; i < rows.length; i += 1000) {
+      const part = rows.slice(i, i + 1000);
+      const res = await t.api('POST', '/v1/layers/explain', { customerIds: part.map((r) => Number(r.id)) });
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      res.body.customers.forEach((c: any, k: number) => out.set(part[k].hash, c));
+    }
+    return out;
+  }
+
   it('matches every customer\'s recency, frequency and monetary value, and fills the eight RFM cells', async () => {
     const res = await t.api('PUT', '/v1/layers/rfm', { config: { scores: 5, recency: { method: 'quantile' }, frequency: { method: 'quantile' }, monetary: { method: 'quantile' } } });
     assert.equal(res.status, 200, JSON.stringify(res.body));
@@ -47,14 +60,13 @@ describe('RFM on UCI Online Retail vs DuckDB', { skip: !fs.existsSync(UCI) && 's
     const expected = reader.getRowObjects().map((r) => ({ cust: String(r.cust), f: Number(r.f), m: Number(r.m), r: Number(r.r) }));
     assert.equal(summary.buyers, expected.length, 'the same buyers on both sides');
 
-    const ours = await t.platform.ctx.db.query<{ hash: string; scores: any }>(
-      `SELECT i.value_hash AS hash, lr.scores FROM layer_results lr JOIN identities i ON i.customer_id = lr.customer_id AND i.id_type = 'user_id' WHERE lr.model = 'rfm'`);
-    const byHash = new Map(ours.rows.map((r) => [r.hash, r.scores]));
+    const byHash = await explained();
     let checked = 0;
     for (const e of expected) {
-      const s = byHash.get(t.platform.ctx.pii.blindIndex('user_id', e.cust));
-      assert.ok(s, `customer ${e.cust} has an RFM result`);
-      assert.deepEqual([s.recency_days, s.frequency, s.monetary], [e.r, e.f, e.m], `customer ${e.cust}`);
+      const x = byHash.get(t.platform.ctx.pii.blindIndex('user_id', e.cust));
+      assert.ok(x?.rfm, `customer ${e.cust} has an RFM explanation`);
+      assert.deepEqual([x.rfm.scores.recency_days, x.rfm.scores.frequency, x.rfm.scores.monetary], [e.r, e.f, e.m], `customer ${e.cust}`);
+      assert.equal(x.rfm.cell, x.rfm.taggedCell, `customer ${e.cust}: the explained cell is the tagged one`);
       checked++;
     }
     assert.equal(checked, 4339, "the 4,339 customers known from the literature on this data set");
@@ -76,6 +88,26 @@ describe('RFM on UCI Online Retail vs DuckDB', { skip: !fs.existsSync(UCI) && 's
     const q = await t.api('PUT', '/v1/layers/quadrant', { config: { periodDays: 30, dropShare: 0.3 } });
     assert.equal(q.status, 200, JSON.stringify(q.body));
     assert.equal(q.body.summary.quadrants.reduce((n: number, x: any) => n + x.customers, 0), q.body.summary.customers);
+    // Activity (here: purchases) in the last 30 days and the 30 before, per customer, as DuckDB counts it from the file.
+    const duck = await (await DuckDBInstance.create(':memory:')).connect();
+    const reader = await duck.runAndReadAll(`
+      WITH lines AS (
+        SELECT InvoiceNo AS inv, CAST(CustomerID AS BIGINT) AS cust, InvoiceDate AS ts
+          FROM read_csv('${UCI}', header = true, types = {'InvoiceNo': 'VARCHAR', 'StockCode': 'VARCHAR', 'CustomerID': 'DOUBLE', 'InvoiceDate': 'TIMESTAMP'})
+         WHERE CustomerID IS NOT NULL AND NOT starts_with(InvoiceNo, 'C') AND Quantity > 0 AND UnitPrice >= 0)
+      SELECT cust, count(DISTINCT inv) FILTER (WHERE ts > TIMESTAMP '2011-11-10') AS cur,
+             count(DISTINCT inv) FILTER (WHERE ts <= TIMESTAMP '2011-11-10' AND ts > TIMESTAMP '2011-10-11') AS prev
+        FROM lines GROUP BY cust`);
+    const byHash = await explained();
+    let active = 0;
+    for (const e of reader.getRowObjects()) {
+      const x = byHash.get(t.platform.ctx.pii.blindIndex('user_id', String(e.cust)));
+      assert.ok(x?.quadrant, `customer ${e.cust} is placed in a quadrant`);
+      assert.deepEqual([x.quadrant.activity, x.quadrant.previous], [Number(e.cur), Number(e.prev)], `customer ${e.cust}`);
+      assert.equal(x.quadrant.cell, x.quadrant.taggedCell, `customer ${e.cust}: the explained quadrant is the tagged one`);
+      if (x.quadrant.activity > 0) active++;
+    }
+    assert.ok(active > 1000, `many customers bought in the last 30 days (${active})`);
     const layers = (await t.api('GET', '/v1/layers')).body;
     const life = await t.api('PUT', '/v1/layers/lifecycle', { config: layers.lifecycle.config });
     assert.equal(life.status, 200, JSON.stringify(life.body));
@@ -85,6 +117,37 @@ describe('RFM on UCI Online Retail vs DuckDB', { skip: !fs.existsSync(UCI) && 's
     const bad = await t.api('PUT', '/v1/layers/lifecycle', { config: { stages: [{ key: 'a', name: 'A', rule: { field: 'order_count', op: 'gt', value: 'x' } }, { key: 'b', name: 'B', rule: { field: 'known', op: 'eq', value: true } }] } });
     assert.equal(bad.status, 400);
     assert.equal(bad.body.error.problems[0].field, 'config.stages.0.rule.value');
+    const none = await t.api('POST', '/v1/layers/explain', { customerIds: [] });
+    assert.equal(none.status, 400);
+    assert.equal(none.body.error.problems[0].field, 'body.customerIds');
+  });
+
+  it('refreshes the layers a day later on its own: recency grows, customers who stay in a cell keep their tag', async () => {
+    const clock = t.platform.ctx.clock as ManualClock;
+    // Fixed recency cut points, so three days push customers near a cut into the next score.
+    const fixed = await t.api('PUT', '/v1/layers/rfm', { config: { scores: 5, recency: { method: 'fixed', cuts: [14, 30, 90, 180] }, frequency: { method: 'quantile' }, monetary: { method: 'quantile' } } });
+    assert.equal(fixed.status, 200, JSON.stringify(fixed.body));
+    const before = await t.platform.ctx.db.query<{ customer_id: number; tag_id: number; added_at: Date }>(`SELECT customer_id, tag_id, added_at FROM customer_tags WHERE source = 'model:rfm'`);
+    const recency = async () => new Map([...(await explained()).values()].filter((x) => x.rfm).map((x) => [x.customerId, x.rfm.scores.recency_days]));
+    const r0 = await recency();
+    clock.advance(3 * 86_400_000);
+    await t.platform.models.runDue();
+    const r1 = await recency();
+    assert.equal(r1.size, r0.size);
+    for (const [id, r] of r0) assert.equal(r1.get(id), r + 3, `customer ${id} is three days further from the last purchase`);
+    const models = await t.platform.ctx.db.query<{ model: string; at: Date }>(`SELECT model, computed_at AS at FROM layer_models WHERE model IN ('rfm', 'quadrant')`);
+    for (const m of models.rows) assert.equal(new Date(m.at).getTime(), clock.now().getTime(), `${m.model} refreshed`);
+    const after = new Map((await t.platform.ctx.db.query<{ customer_id: number; tag_id: number; added_at: Date }>(
+      `SELECT customer_id, tag_id, added_at FROM customer_tags WHERE source = 'model:rfm'`)).rows.map((x) => [`${x.customer_id}:${x.tag_id}`, new Date(x.added_at).getTime()]));
+    const stayed = before.rows.filter((b) => after.has(`${b.customer_id}:${b.tag_id}`));
+    assert.ok(stayed.length > 0 && stayed.length < before.rows.length, `some customers moved cells, most stayed (${stayed.length} of ${before.rows.length})`);
+    for (const b of stayed) assert.equal(after.get(`${b.customer_id}:${b.tag_id}`), new Date(b.added_at).getTime(), 'tagged since the first run');
+    assert.equal(after.size, before.rows.length, 'one cell each, before and after');
+    // Rules that read the cells follow in the same refresh.
+    const top = (await t.api('GET', '/v1/tags/rfm_important_value')).body;
+    const preview = await t.api('POST', '/v1/segments/preview', { rule: { tag: 'rfm_important_value', has: true } });
+    assert.equal(preview.body.count, top.coverage);
+    clock.set(AS_OF);
   });
 
   it('answers monthly cohort retention, the repurchase rate and revenue by country as an independent DuckDB query over the raw file does', async () => {

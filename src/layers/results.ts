@@ -1,6 +1,8 @@
-// Writing a layer model's results: one row per customer with its scores and cell, and the cell tags (kind "model")
-// that segments and journeys read. Replaces the previous run's results in one transaction.
+// Writing a layer model's results: the cell tags (kind "model") that segments and journeys read, in the
+// transaction that stores the run's summary.
 import type { TenantTx } from '../kernel/tenant.ts';
+
+const CHUNK = 20_000;
 
 export interface CellTag {
   key: string;
@@ -26,32 +28,49 @@ export async function ensureModelTags(tx: TenantTx, tags: CellTag[], group: stri
   return ids;
 }
 
-export async function replaceResults(
-  tx: TenantTx,
-  model: string,
-  results: { id: number; cell: string; scores: Record<string, number | null> }[],
-  tagIds: Map<string, number>,
-  now: Date,
-) {
+/**
+ * Moves customers into the cells the model just placed them in. Written as changes only: a daily refresh that
+ * leaves most customers where they were writes few rows, and "tagged since" stays true. Per-customer scores are
+ * not stored; they are derived from the customer's facts and the run's cut points when asked (explain.ts).
+ */
+export async function applyCells(tx: TenantTx, model: string, cells: { id: number; cell: string }[], tagIds: Map<string, number>, now: Date) {
   const ws = tx.workspaceId;
-  await tx.query(`DELETE FROM layer_results WHERE workspace_id = $1 AND model = $2`, [ws, model]);
-  await tx.query(`DELETE FROM customer_tags WHERE workspace_id = $1 AND source = $2`, [ws, `model:${model}`]);
-  for (let i = 0; i < results.length; i += 20_000) {
-    const part = results.slice(i, i + 20_000);
+  const source = `model:${model}`;
+  // One row per cell with its members as an array: a million customers arrive as a few arrays, not a million rows.
+  const { rows: before } = await tx.query<{ tag_id: number; ids: (string | number)[] }>(
+    `SELECT tag_id, array_agg(customer_id) AS ids FROM customer_tags WHERE workspace_id = $1 AND source = $2 GROUP BY tag_id`, [ws, source]);
+  const wanted = new Map(cells.map((r) => [r.id, tagIds.get(r.cell)!]));
+  const kept = new Set<number>();
+  const gone: [number, number][] = [];
+  for (const r of before) {
+    const tag = Number(r.tag_id);
+    for (const raw of r.ids) {
+      const id = Number(raw);
+      if (wanted.get(id) === tag) kept.add(id);
+      else gone.push([id, tag]);
+    }
+  }
+  const added = cells.filter((r) => !kept.has(r.id)).map((r) => [r.id, tagIds.get(r.cell)!] as [number, number]);
+  for (let i = 0; i < gone.length; i += CHUNK) {
+    const part = gone.slice(i, i + CHUNK);
     await tx.query(
-      `INSERT INTO layer_results (workspace_id, model, customer_id, cell, scores, computed_at)
-       SELECT $1, $2, u.id, u.cell, u.scores, $6 FROM unnest($3::bigint[], $4::text[], $5::jsonb[]) AS u(id, cell, scores)`,
-      [ws, model, part.map((r) => r.id), part.map((r) => r.cell), part.map((r) => JSON.stringify(r.scores)), now],
-    );
+      `DELETE FROM customer_tags ct USING unnest($2::bigint[], $3::bigint[]) AS u(id, tag)
+        WHERE ct.workspace_id = $1 AND ct.tag_id = u.tag AND ct.customer_id = u.id AND ct.source = $4`,
+      [ws, part.map((g) => g[0]), part.map((g) => g[1]), source]);
+  }
+  for (let i = 0; i < added.length; i += CHUNK) {
+    const part = added.slice(i, i + CHUNK);
     await tx.query(
       `INSERT INTO customer_tags (workspace_id, tag_id, customer_id, source, added_at)
        SELECT $1, u.tag, u.id, $2, $5 FROM unnest($3::bigint[], $4::bigint[]) AS u(id, tag) ON CONFLICT DO NOTHING`,
-      [ws, `model:${model}`, part.map((r) => r.id), part.map((r) => tagIds.get(r.cell)!), now],
+      [ws, source, part.map((a) => a[0]), part.map((a) => a[1]), now],
     );
   }
+  const counts = new Map<number, number>();
+  for (const tag of wanted.values()) counts.set(tag, (counts.get(tag) ?? 0) + 1);
+  const ids = [...tagIds.values()];
   await tx.query(
-    `UPDATE tags t SET coverage = (SELECT count(*) FROM customer_tags ct WHERE ct.workspace_id = t.workspace_id AND ct.tag_id = t.id), refreshed_at = $2
-      WHERE t.workspace_id = $1 AND t.id = ANY($3)`,
-    [ws, now, [...tagIds.values()]],
+    `UPDATE tags t SET coverage = u.n, refreshed_at = $2 FROM unnest($3::bigint[], $4::int[]) AS u(id, n) WHERE t.workspace_id = $1 AND t.id = u.id`,
+    [ws, now, ids, ids.map((id) => counts.get(id) ?? 0)],
   );
 }

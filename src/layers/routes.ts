@@ -9,25 +9,9 @@ import type { UnderstandingEngine } from '../segments/engine.ts';
 import { loadCatalog } from '../segments/catalog.ts';
 import { assertValidRule } from '../segments/validate.ts';
 import { DEFAULT_LIFECYCLE, lifecycleConfigSchema, quadrantConfigSchema, rfmConfigSchema, RFM_CELLS, QUADRANTS } from './config.ts';
-import { computeRfm } from './rfm.ts';
-import { computeQuadrants } from './quadrant.ts';
+import { explainLayers } from './explain.ts';
+import { computeLayer, layerConfig as configOf, refreshLayers, saveLayer as save } from './refresh.ts';
 import { applyLifecycle, lifecycleTagKey } from './lifecycle.ts';
-
-type Model = 'rfm' | 'quadrant' | 'lifecycle';
-
-async function configOf(tx: TenantTx, model: Model) {
-  const { rows } = await tx.query(`SELECT config, summary, computed_at FROM layer_models WHERE model = $1`, [model]);
-  const defaults = { rfm: rfmConfigSchema.parse({}), quadrant: quadrantConfigSchema.parse({}), lifecycle: DEFAULT_LIFECYCLE }[model];
-  return { config: rows[0]?.config ?? defaults, summary: rows[0]?.summary ?? null, computedAt: rows[0]?.computed_at ?? null };
-}
-
-async function save(tx: TenantTx, model: Model, config: unknown, summary: unknown, at: Date | null) {
-  await tx.query(
-    `INSERT INTO layer_models (workspace_id, model, config, summary, computed_at) VALUES ($1,$2,$3,$4,$5)
-     ON CONFLICT (workspace_id, model) DO UPDATE SET config = $3, summary = $4, computed_at = COALESCE($5, layer_models.computed_at), updated_at = now()`,
-    [tx.workspaceId, model, JSON.stringify(config), JSON.stringify(summary ?? {}), at],
-  );
-}
 
 export function registerLayerRoutes(app: FastifyInstance, ctx: AppContext, engine: UnderstandingEngine) {
   const r = app.withTypeProvider<ZodTypeProvider>();
@@ -46,26 +30,43 @@ export function registerLayerRoutes(app: FastifyInstance, ctx: AppContext, engin
     });
   });
 
-  const computeRoute = <S extends z.ZodTypeAny>(model: 'rfm' | 'quadrant', schema: S, run: (tx: TenantTx, config: z.infer<S>, now: Date) => Promise<unknown>) => {
+  const computeRoute = (model: 'rfm' | 'quadrant', schema: typeof rfmConfigSchema | typeof quadrantConfigSchema) => {
     r.put(`/v1/layers/${model}`, {
       config: { auth: 'manage' },
       schema: { tags: ['layers'], summary: `Configure and compute the ${model} layer model`, body: z.object({ config: schema }) },
     }, async (req) => {
       const actor = requirePermission(req, 'customers:write');
       const now = ctx.clock.now();
-      const { config } = req.body as { config: z.infer<S> };
-      const summary = await withTenant(ctx.db, actor.workspaceId, async (tx) => {
-        const s = await run(tx, config, now);
-        await save(tx, model, config, s, now);
-        await audit(tx, actor, `layer.${model}.compute`, { type: 'layer', id: model }, { config });
-        return s;
-      });
+      const { config } = req.body as { config: z.infer<typeof schema> };
+      const summary = await computeLayer(ctx, engine, actor.workspaceId, model, config, now, (tx) => audit(tx, actor, `layer.${model}.compute`, { type: 'layer', id: model }, { config }));
       await engine.recomputeAll(actor.workspaceId);
       return { computedAt: now.toISOString(), summary };
     });
   };
-  computeRoute('rfm', rfmConfigSchema, computeRfm);
-  computeRoute('quadrant', quadrantConfigSchema, computeQuadrants);
+  computeRoute('rfm', rfmConfigSchema);
+  computeRoute('quadrant', quadrantConfigSchema);
+
+  r.post('/v1/layers/explain', {
+    config: { auth: 'manage' },
+    schema: {
+      tags: ['layers'], summary: "Why customers are in their RFM cell and value quadrant: scores from their facts against the last run's cut points",
+      body: z.object({ customerIds: z.array(z.number().int().positive()).min(1, 'name at least one customer').max(1000, 'at most 1,000 customers per request') }),
+    },
+  }, async (req) => {
+    const actor = requirePermission(req, 'customers:read');
+    return withTenant(ctx.db, actor.workspaceId, (tx) => explainLayers(tx, req.body.customerIds));
+  });
+
+  r.post('/v1/layers/refresh', {
+    config: { auth: 'manage' },
+    schema: { tags: ['layers'], summary: 'Recompute RFM and the value quadrants with their saved configuration, then lifecycle stages and every rule (also done daily)' },
+  }, async (req) => {
+    const actor = requirePermission(req, 'customers:write');
+    const now = ctx.clock.now();
+    const timings = await refreshLayers(ctx, engine, actor.workspaceId, now);
+    await withTenant(ctx.db, actor.workspaceId, (tx) => audit(tx, actor, 'layer.refresh', { type: 'layer', id: 'all' }, { ...timings }));
+    return { computedAt: now.toISOString(), ...timings };
+  });
 
   r.put('/v1/layers/lifecycle', {
     config: { auth: 'manage' },

@@ -1,9 +1,12 @@
 // Scheduled refits: every workspace's CLV model is refitted once a day (and at start when the last fit is older),
 // through the same path as an operator's refit. A failed or too-small fit keeps the previous version, as always.
+// Layer models (RFM, value quadrants) that a workspace has computed are refreshed on the same daily beat: recency
+// and activity move with the calendar even when nothing is bought.
 import type { AppContext } from '../kernel/context.ts';
 import { withTenant } from '../kernel/tenant.ts';
 import type { UnderstandingEngine } from '../segments/engine.ts';
 import { DEFAULT_CLV, fitClv } from './clv.ts';
+import { layersDue, refreshLayers } from '../layers/refresh.ts';
 
 const DAY_MS = 86_400_000;
 const CHECK_EVERY_MS = 3600_000;
@@ -32,7 +35,7 @@ export class ModelScheduler {
     await this.running;
   }
 
-  /** Refits every workspace whose last CLV fit (of any outcome) is a day old or more; returns those refitted. */
+  /** Refits every workspace whose last CLV fit (of any outcome) is a day old or more, refreshes day-old layers; returns those refitted. */
   async runDue(): Promise<string[]> {
     const now = this.ctx.clock.now();
     const { rows } = await this.ctx.db.query<{ id: string }>(`SELECT id FROM workspaces ORDER BY created_at`);
@@ -46,12 +49,12 @@ export class ModelScheduler {
         if (buyers.rows[0].n === 0) return null; // nothing to learn from; no version noise for empty workspaces
         return fitClv(tx, now, DEFAULT_CLV);
       });
-      if (!result) continue;
-      refitted.push(id);
-      if (result.status === 'active') {
-        await this.engine.recomputeAll(id);
-        this.ctx.changes.customersChanged(id, result.crossedIntoHighChurnRisk);
-      }
+      if (result) refitted.push(id);
+      const layers = await withTenant(this.ctx.db, id, (tx) => layersDue(tx, now, DAY_MS));
+      // The layer refresh ends with a full recompute, which also carries a new CLV version into the rules.
+      if (layers) await refreshLayers(this.ctx, this.engine, id, now);
+      else if (result?.status === 'active') await this.engine.recomputeAll(id);
+      if (result?.status === 'active') this.ctx.changes.customersChanged(id, result.crossedIntoHighChurnRisk);
     }
     return refitted;
   }

@@ -329,6 +329,15 @@ export class UnderstandingEngine {
     return { count, total: st.store.live.count(), sampleIds: ids, ms: Math.round(ms * 100) / 100 };
   }
 
+  /**
+   * The workspace's customer columns with every change received so far applied: layer models read order facts
+   * here rather than rescanning the customers table. Read-only for callers.
+   */
+  async columns(workspaceId: string): Promise<CustomerStore> {
+    await this.idle(workspaceId);
+    return (await this.state(workspaceId)).store;
+  }
+
   async members(workspaceId: string, kind: 'tag' | 'segment', key: string): Promise<Bitset> {
     const st = await this.state(workspaceId);
     return (kind === 'tag' ? st.store.tags : st.store.segments).get(key) ?? new Bitset(0);

@@ -38,7 +38,7 @@ export function LayersPage() {
       {
         key: 'rfm', label: 'RFM',
         children: (
-          <Card title={zh ? 'RFM 八类客户' : 'RFM: eight cells'} extra={<Space><Typography.Text type="secondary">{layers.rfm.computedAt ? dateTime(layers.rfm.computedAt) : ''}</Typography.Text>{recompute('rfm')}</Space>}>
+          <Card title={zh ? 'RFM 八类客户' : 'RFM: eight cells'} extra={<Space><Typography.Text type="secondary">{layers.rfm.computedAt ? `${zh ? '每日自动刷新 · 上次' : 'Refreshed daily · last'} ${dateTime(layers.rfm.computedAt)}` : ''}</Typography.Text>{recompute('rfm')}</Space>}>
             <Typography.Paragraph type="secondary">
               {zh ? 'R = 距最近一次购买的天数，F = 订单数，M = 净消费。每项按分位数（或固定切分点）打 1-5 分，≥3 分为“高”，三项高低组合成八类。全额退款与退货单不计入。'
                 : 'R = days since last purchase, F = orders, M = net spend; each scored 1-5 by quantiles (or fixed cut points); ≥3 is high; the eight cells combine high/low.'}
@@ -71,7 +71,7 @@ export function LayersPage() {
       {
         key: 'quadrant', label: zh ? '价值象限' : 'Value quadrants',
         children: (
-          <Card title={zh ? '价值 × 活跃趋势' : 'Value × activity trend'} extra={recompute('quadrant')}>
+          <Card title={zh ? '价值 × 活跃趋势' : 'Value × activity trend'} extra={<Space><Typography.Text type="secondary">{layers.quadrant.computedAt ? `${zh ? '每日自动刷新 · 上次' : 'Refreshed daily · last'} ${dateTime(layers.quadrant.computedAt)}` : ''}</Typography.Text>{recompute('quadrant')}</Space>}>
             <Typography.Paragraph type="secondary">
               {zh ? `价值 = 净消费（高于买家中位数为高）；活跃趋势 = 近 ${layers.quadrant.config.periodDays} 天行为与订单数对比上一周期，下降 ${Math.round(layers.quadrant.config.dropShare * 100)}% 以上为下降。`
                 : `Value = net spend (above the buyers' median is high); trend = events and orders in the last ${layers.quadrant.config.periodDays} days vs the period before; down ${Math.round(layers.quadrant.config.dropShare * 100)}% or more is declining.`}
