@@ -72,6 +72,19 @@ for (const engine of ENGINES) {
       assert.ok(body.metric.definition.zh.length > 20, 'the definition comes with the number');
     });
 
+    it('answers the overview with the same numbers, current and previous, as each metric asked alone', async () => {
+      const range = { from: new Date(Date.parse(to) - 90 * DAY).toISOString(), to, interval: 'week' };
+      const ov = await t.api('POST', '/v1/analytics/overview', range);
+      assert.equal(ov.status, 200, JSON.stringify(ov.body));
+      assert.equal(ov.body.metrics.length, 9);
+      for (const m of ov.body.metrics) {
+        const alone = await t.api('POST', '/v1/analytics/metrics/query', { ...range, metric: m.metric.key, compare: true });
+        assert.equal(alone.status, 200, JSON.stringify(alone.body));
+        assert.deepEqual([m.value, m.previous, m.series], [alone.body.value, alone.body.previous, alone.body.series], m.metric.key);
+      }
+      assert.ok(ov.body.metrics.find((m: any) => m.metric.key === 'gmv').value > 0, 'the demo brand sold in the last 90 days');
+    });
+
     it('runs the 公域 → 加微 → 首单 → 复购 funnel on the demo brand and exports a step as a segment', async () => {
       const funnel = {
         from, to, window: { value: 180, unit: 'day' },

@@ -74,7 +74,7 @@ async function aggregate(d: DuckSession, c: MetricContext, opts: { from: string;
   return out;
 }
 
-const sales = (c: MetricContext) => `ord o LEFT JOIN ppl p ON p.cid = o.cid`;
+const sales = (c: MetricContext) => `ord_net o LEFT JOIN ppl p ON p.cid = o.cid`;
 const saleWhere = (c: MetricContext) => `o.kind = 'sale' AND ${inRange('o.placed_at', c)} AND ${c.orders('o')} AND ${c.who('o.cid')}`;
 
 export const METRICS: MetricDef[] = [

@@ -4,8 +4,8 @@ import type { AppContext } from '../kernel/context.ts';
 import { withTenant } from '../kernel/tenant.ts';
 import { badRequest } from '../kernel/errors.ts';
 import type { DuckSession } from './duck.ts';
-import { dataVersion, inWarehouse } from './warehouse.ts';
-import { applyFilters, checkRange, previousRange, type Filters, type Range } from './scope.ts';
+import { dataVersion, inWarehouse, materialize } from './warehouse.ts';
+import { applyFilters, checkRange, previousRange, ts, type Filters, type Range } from './scope.ts';
 import { metricByKey, METRICS, type Breakdown, type MetricResult } from './metrics.ts';
 import { runFunnel, funnelPeople, type FunnelRequest } from './funnels.ts';
 import { runRetention, type RetentionRequest } from './retention.ts';
@@ -107,6 +107,12 @@ export class Analytics {
     const keys = ['new_customers', 'active_customers', 'gmv', 'orders', 'aov', 'paying_customers', 'repurchase_rate', 'member_gmv_share', 'messages'];
     const tz = await this.timezone(workspaceId);
     const answer = await this.cached(workspaceId, 'overview', r, r.filters, () => this.warehouse(workspaceId, async (d) => {
+      // Every metric here reads the range and the period before it, nothing else (the repurchase rate: first and
+      // second orders of buyers whose first order is in them; the numbering itself is over all orders).
+      const since = ts(previousRange(r).from);
+      await materialize(d, 'ppl');
+      await materialize(d, 'ord_net', `placed_at >= ${since} AND placed_at < ${ts(r.to)}`);
+      await materialize(d, 'ord', `kind = 'sale' AND order_index <= 2 AND placed_at >= ${since}`);
       const metrics = [];
       for (const metric of keys) metrics.push(await this.metricIn(metricByKey.get(metric)!.engine === 'pg' ? null : d, workspaceId, { ...r, metric, compare: true }, tz));
       return { metrics };

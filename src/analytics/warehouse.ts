@@ -5,7 +5,8 @@
 //
 //   ev    (event_id, cid, type, event, ts, channel_code, properties)     events, cid = surviving customer
 //   ord   (order_pk, order_id, cid, kind, amount, refunded, net, channel, store, country, staff, placed_at, items, order_index)
-//   ord_net (order_pk, cid, kind, net, placed_at)  the same orders, only what revenue questions read
+//   ord_net (order_pk, cid, kind, amount, refunded, net, channel, store, country, staff, placed_at)
+//                                                the same orders without order_index and items
 //   ref   (refund_pk, order_pk, cid, amount, refunded_at)
 //   ppl   (cid, known, source_channel, first_seen_at, is_member)        one row per surviving customer
 //   act   (cid, ts, event, properties, amount)   events and orders together (orders as 'order_completed')
@@ -133,7 +134,8 @@ export async function openWarehouse(ctx: AppContext, d: DuckSession, workspaceId
   // Orders without their number per customer (a window over every order) nor items: most questions need neither.
   await d.run(`CREATE TEMP VIEW ord_net AS
     WITH refunded AS (SELECT order_pk, sum(amount) AS refunded FROM ref GROUP BY order_pk)
-    SELECT o.id AS order_pk, c.canonical_id AS cid, o.kind, CASE WHEN o.kind = 'sale' THEN o.amount - coalesce(r.refunded, 0) ELSE -o.amount END AS net, o.placed_at
+    SELECT o.id AS order_pk, c.canonical_id AS cid, o.kind, o.amount, coalesce(r.refunded, 0) AS refunded,
+           CASE WHEN o.kind = 'sale' THEN o.amount - coalesce(r.refunded, 0) ELSE -o.amount END AS net, o.channel, o.store, o.country, o.staff, o.placed_at
       FROM (${union('orders')}) o LEFT JOIN cust c ON c.id = o.customer_id LEFT JOIN refunded r ON r.order_pk = o.id`);
   await d.run(`CREATE TEMP VIEW act AS
     SELECT cid, ts, event, properties, NULL::BIGINT AS amount FROM ev WHERE type IN ('track', 'page', 'screen')
@@ -146,6 +148,17 @@ export async function openWarehouse(ctx: AppContext, d: DuckSession, workspaceId
     UNION ALL
     SELECT c.canonical_id, o.placed_at, 'order_completed' FROM (${union('orders')}) o JOIN cust c ON c.id = o.customer_id WHERE o.kind = 'sale'`);
   return { version: info.version, snapshotRows: info.parts.reduce((s, p) => s + Number(p.rows), 0), tailRows: info.tailRows };
+}
+
+/**
+ * Replaces a view by a table of its rows (those matching `where`) for the rest of the session: a session that asks
+ * many questions of the same rows (the overview's nine metrics) reads and joins them once instead of per question.
+ * Only for sessions whose later questions stay inside `where`.
+ */
+export async function materialize(d: DuckSession, view: 'ppl' | 'ord' | 'ord_net', where = 'TRUE') {
+  await d.run(`CREATE TEMP TABLE ${view}_rows AS SELECT * FROM ${view} WHERE ${where}`);
+  await d.run(`DROP VIEW ${view}`);
+  await d.run(`CREATE TEMP VIEW ${view} AS SELECT * FROM ${view}_rows`);
 }
 
 async function readState(ctx: AppContext, workspaceId: string) {

@@ -314,9 +314,13 @@ export class UnderstandingEngine {
   /** Audience size and a sample for a rule that is being edited (nothing is stored). */
   async preview(workspaceId: string, rule: Rule, sample = 20) {
     const st = await this.state(workspaceId);
-    await withTenant(this.ctx.db, workspaceId, async (tx) => {
-      for (const f of references(rule).fields) await st.store.ensureField(tx, f);
-    });
+    // A count while typing: no database round trip unless the rule names an attribute not loaded yet.
+    const missing = [...references(rule).fields].filter((f) => st.store.needsLoading(f));
+    if (missing.length) {
+      await withTenant(this.ctx.db, workspaceId, async (tx) => {
+        for (const f of missing) await st.store.ensureField(tx, f);
+      });
+    }
     const started = performance.now();
     const members = compile(rule, st.store, this.ctx.clock.now().getTime()).filter(st.store.live);
     const count = members.count();

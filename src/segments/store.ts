@@ -57,6 +57,13 @@ export class CustomerStore {
     }
   }
 
+  /** Whether a rule field still has to be read from the database before rules can use it. */
+  needsLoading(field: string): boolean {
+    if (field.startsWith('traits.')) return !this.attributeKeys.has(field.slice(7));
+    if (field.startsWith('consent.')) return !this.consentChannels.has(field.slice(8));
+    return false;
+  }
+
   /** Makes a rule field that is loaded on demand (traits.<key>, consent.<channel>) available. */
   async ensureField(tx: Queryable, field: string) {
     if (field.startsWith('traits.')) await this.ensureAttribute(tx, field.slice(7));
