@@ -72,6 +72,32 @@ for (const engine of ENGINES) {
       assert.ok(body.metric.definition.zh.length > 20, 'the definition comes with the number');
     });
 
+    it('counts active customers, DAU and MAU in both periods as SQL over the events and orders does', async () => {
+      const tz = (await pg<{ tz: string }>(`SELECT timezone AS tz FROM workspaces WHERE id = $1`)).tz;
+      // Two weeks ending at the workspace's midnight before tomorrow, and the two weeks before them.
+      const end = (await pg<{ t: Date }>(`SELECT (date_trunc('day', (now() + interval '1 day') AT TIME ZONE $2) AT TIME ZONE $2) AS t WHERE $1::text IS NOT NULL`, [tz])).t;
+      const range = { from: new Date(new Date(end).getTime() - 14 * DAY).toISOString(), to: new Date(end).toISOString(), interval: 'day', metric: 'active_customers', compare: true };
+      const body = (await t.api('POST', '/v1/analytics/metrics/query', range)).body;
+      const expected = async (fromMs: number, toMs: number) => pg<{ total: number; dau: number; mau: number }>(
+        `WITH a AS (SELECT c.canonical_id AS cid, e.ts FROM events e JOIN customers c ON c.workspace_id = e.workspace_id AND c.id = e.customer_id
+                     WHERE e.workspace_id = $1 AND e.type IN ('track', 'page', 'screen')
+                    UNION ALL
+                    SELECT c.canonical_id, o.placed_at FROM orders o JOIN customers c ON c.workspace_id = o.workspace_id AND c.id = o.customer_id
+                     WHERE o.workspace_id = $1 AND o.kind = 'sale'),
+              d AS (SELECT DISTINCT cid, date_trunc('day', ts AT TIME ZONE $4) AS day FROM a)
+         SELECT (SELECT count(DISTINCT cid) FROM d WHERE day >= $2 AT TIME ZONE $4 AND day < $3 AT TIME ZONE $4)::int AS total,
+                (SELECT count(*) FROM d WHERE day >= $2 AT TIME ZONE $4 AND day < $3 AT TIME ZONE $4)::float8 / 14 AS dau,
+                (SELECT count(DISTINCT cid) FROM d WHERE day >= ($3::timestamptz - interval '30 days') AT TIME ZONE $4 AND day < $3 AT TIME ZONE $4)::int AS mau`,
+        [new Date(fromMs), new Date(toMs), tz]);
+      const cur = await expected(Date.parse(range.from), Date.parse(range.to));
+      const prev = await expected(Date.parse(range.from) - 14 * DAY, Date.parse(range.from));
+      assert.ok(cur.total > 0, 'the demo brand was active in the last two weeks');
+      assert.deepEqual([body.value, body.parts.mau], [cur.total, cur.mau]);
+      assert.ok(Math.abs(body.parts.dau - cur.dau) < 1e-9, `DAU ${body.parts.dau} vs ${cur.dau}`);
+      assert.deepEqual([body.previous, body.previousParts.mau], [prev.total, prev.mau]);
+      assert.ok(Math.abs(body.previousParts.dau - prev.dau) < 1e-9);
+    });
+
     it('answers the overview with the same numbers, current and previous, as each metric asked alone', async () => {
       const range = { from: new Date(Date.parse(to) - 90 * DAY).toISOString(), to, interval: 'week' };
       const ov = await t.api('POST', '/v1/analytics/overview', range);

@@ -96,24 +96,30 @@ export const METRICS: MetricDef[] = [
     },
     async duck(d, c) {
       // One pass over the activity: who was active on which local day. Everything else is counted from that.
-      const earliest = new Date(Math.min((c.previous ?? c.range).from.getTime(), c.range.to.getTime() - 30 * 86_400_000));
+      // From the earliest day any figure needs: each period's start and the 30 days before each period's end (MAU).
+      const earliest = new Date(Math.min(...[c.range, ...(c.previous ? [c.previous] : [])].flatMap((r) => [r.from.getTime(), r.to.getTime() - 30 * 86_400_000])) - 86_400_000); // whole local days
       await d.run(`CREATE OR REPLACE TEMP TABLE active_days AS SELECT DISTINCT a.cid, date_trunc('day', timezone(${sqlString(c.tz)}, a.ts)) AS day
         FROM act_slim a WHERE a.ts >= ${ts(earliest)} AND a.ts < ${ts(c.range.to)} AND ${c.who('a.cid')}`);
       const day = (x: Date) => `timezone(${sqlString(c.tz)}, ${ts(x)})`;
-      const stats = async (r: Range) => {
-        const [row] = await d.all(`WITH x AS (SELECT * FROM active_days WHERE day >= date_trunc('day', ${day(r.from)}) AND day < ${day(r.to)})
-          SELECT (SELECT count(DISTINCT cid) FROM x) AS total, (SELECT count(*) FROM x) / greatest(1, datediff('day', ${ts(r.from)}, ${ts(r.to)})) AS dau,
-                 (SELECT avg(n) FROM (SELECT date_trunc('week', day) AS w, count(DISTINCT cid) AS n FROM x GROUP BY 1)) AS wau,
-                 (SELECT count(DISTINCT cid) FROM active_days WHERE day >= date_trunc('day', ${day(new Date(r.to.getTime() - 30 * 86_400_000))}) AND day < ${day(r.to)}) AS mau`);
-        const dau = num(row.dau);
-        const mau = num(row.mau);
-        return { value: num(row.total), parts: { dau, wau: num(row.wau), mau, stickiness: dau != null && mau ? dau / mau : null } };
+      const dayStart = (x: Date) => `date_trunc('day', ${day(x)})`;
+      const ranges = c.previous ? { cur: c.range, prev: c.previous } : { cur: c.range };
+      // Both periods in each pass: which period a day is in, then totals, weekly actives and the 30 days to each end.
+      const periodOfDay = `CASE ${Object.entries(ranges).map(([k, r]) => `WHEN day >= ${dayStart(r.from)} AND day < ${day(r.to)} THEN '${k}'`).join(' ')} END`;
+      const totals = await d.all(`SELECT period, count(DISTINCT cid) AS total, count(*) AS cust_days FROM (SELECT cid, ${periodOfDay} AS period FROM active_days) WHERE period IS NOT NULL GROUP BY 1`);
+      const weekly = await d.all(`SELECT period, avg(n) AS wau FROM (SELECT ${periodOfDay} AS period, date_trunc('week', day) AS w, count(DISTINCT cid) AS n FROM active_days GROUP BY 1, 2) WHERE period IS NOT NULL GROUP BY 1`);
+      const monthly = await d.all(`SELECT ${Object.entries(ranges).map(([k, r]) =>
+        `count(DISTINCT cid) FILTER (WHERE day >= ${dayStart(new Date(r.to.getTime() - 30 * 86_400_000))} AND day < ${day(r.to)}) AS "${k}"`).join(', ')} FROM active_days`);
+      const stats = (k: string, r: Range) => {
+        const row = totals.find((x) => x.period === k);
+        const dau = row ? Number(row.cust_days) / Math.max(1, Math.round((r.to.getTime() - r.from.getTime()) / 86_400_000)) : 0;
+        const mau = num(monthly[0][k]);
+        return { value: row ? num(row.total) : 0, parts: { dau, wau: num(weekly.find((x) => x.period === k)?.wau), mau, stickiness: mau ? dau / mau : null } };
       };
-      const cur = await stats(c.range);
+      const cur = stats('cur', c.range);
       const s = await d.all(`SELECT date_trunc('${c.range.interval}', day) AS bucket, count(DISTINCT cid) AS value FROM active_days
-        WHERE day >= date_trunc('day', ${day(c.range.from)}) AND day < ${day(c.range.to)} GROUP BY 1 ORDER BY 1`);
+        WHERE day >= ${dayStart(c.range.from)} AND day < ${day(c.range.to)} GROUP BY 1 ORDER BY 1`);
       const out: MetricResult = { value: cur.value, parts: cur.parts, series: series(s) };
-      if (c.previous) out.previous = await stats(c.previous);
+      if (c.previous) out.previous = stats('prev', c.previous);
       if (c.breakdown === 'source') {
         const b = await d.all(`SELECT coalesce(p.source_channel, '(未知)') AS key, count(DISTINCT x.cid) AS value, count(DISTINCT x.cid) AS n FROM active_days x LEFT JOIN ppl p ON p.cid = x.cid
           WHERE x.day >= date_trunc('day', ${day(c.range.from)}) AND x.day < ${day(c.range.to)} GROUP BY 1 ORDER BY 2 DESC LIMIT 50`);

@@ -2,7 +2,7 @@
 // process with gamma(r, α) heterogeneous rates while a customer is alive; after each purchase the customer drops
 // out with probability p ~ beta(a, b). Fitted by maximum likelihood on (x, t_x, T) per customer.
 import { hyp2f1, lbeta, lgamma, logSumExp } from './special.ts';
-import { bounded, nelderMead } from './optimize.ts';
+import { fitPositive } from './optimize.ts';
 
 export interface Rfm {
   /** repeat purchases in the calibration period */
@@ -37,30 +37,9 @@ export function bgnbdLogLik({ r, alpha, a, b }: BgNbdParams, { x, tx, T }: Rfm):
 }
 
 export function fitBgNbd(data: Rfm[], start: BgNbdParams = { r: 1, alpha: 1, a: 1, b: 1 }): Fit<BgNbdParams> {
-  // Customers with the same (x, t_x, T) contribute the same term: weight them once.
-  const groups = new Map<string, { c: Rfm; n: number }>();
-  for (const c of data) {
-    const k = `${c.x}|${c.tx}|${c.T}`;
-    const g = groups.get(k);
-    if (g) g.n++;
-    else groups.set(k, { c, n: 1 });
-  }
-  const rows = [...groups.values()];
-  const negLL = bounded((v: number[]) => {
-    const p = { r: Math.exp(v[0]), alpha: Math.exp(v[1]), a: Math.exp(v[2]), b: Math.exp(v[3]) };
-    let ll = 0;
-    for (const { c, n } of rows) ll += n * bgnbdLogLik(p, c);
-    return Number.isFinite(ll) ? -ll : Infinity;
-  });
-  let best = nelderMead(negLL, [start.r, start.alpha, start.a, start.b].map(Math.log), { maxIterations: 20_000 });
-  // Restart from the optimum: Nelder–Mead can stall on a plateau before the true minimum.
-  for (let i = 0; i < 3; i++) {
-    const again = nelderMead(negLL, best.x, { maxIterations: 20_000, step: 0.1 });
-    if (again.value >= best.value - 1e-9) break;
-    best = again;
-  }
-  const [r, alpha, a, b] = best.x.map((v) => Math.exp(Math.min(12, Math.max(-12, v))));
-  return { params: { r, alpha, a, b }, logLikelihood: -best.value, iterations: best.iterations, converged: best.converged };
+  const fit = fitPositive(data, [start.r, start.alpha, start.a, start.b], ([r, alpha, a, b], c) => bgnbdLogLik({ r, alpha, a, b }, c));
+  const [r, alpha, a, b] = fit.params;
+  return { ...fit, params: { r, alpha, a, b } };
 }
 
 /** Probability the customer is still alive at T. */

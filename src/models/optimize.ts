@@ -75,3 +75,32 @@ export function bounded(f: (x: number[]) => number, lo = -12, hi = 12): (x: numb
     return f(clamped) + 1e4 * excess;
   };
 }
+
+/**
+ * Maximum likelihood for a customer-base model with positive parameters over (x, t_x, T) summaries: customers with
+ * the same summary contribute the same term and are weighted once; the search runs over log-parameters and
+ * restarts from its optimum, since Nelder–Mead can stall on a plateau before the true minimum.
+ */
+export function fitPositive<C extends { x: number; tx: number; T: number }>(data: C[], start: number[], logLik: (params: number[], c: C) => number) {
+  const groups = new Map<string, { c: C; n: number }>();
+  for (const c of data) {
+    const k = `${c.x}|${c.tx}|${c.T}`;
+    const g = groups.get(k);
+    if (g) g.n++;
+    else groups.set(k, { c, n: 1 });
+  }
+  const rows = [...groups.values()];
+  const negLL = bounded((v: number[]) => {
+    const p = v.map(Math.exp);
+    let ll = 0;
+    for (const { c, n } of rows) ll += n * logLik(p, c);
+    return Number.isFinite(ll) ? -ll : Infinity;
+  });
+  let best = nelderMead(negLL, start.map(Math.log), { maxIterations: 20_000 });
+  for (let i = 0; i < 3; i++) {
+    const again = nelderMead(negLL, best.x, { maxIterations: 20_000, step: 0.1 });
+    if (again.value >= best.value - 1e-9) break;
+    best = again;
+  }
+  return { params: best.x.map((v) => Math.exp(Math.min(12, Math.max(-12, v)))), logLikelihood: -best.value, iterations: best.iterations, converged: best.converged };
+}

@@ -4,7 +4,7 @@
 // can leave at any moment, not only right after a purchase. Fitted by maximum likelihood on (x, t_x, T).
 import type { Fit, Rfm } from './bgnbd.ts';
 import { lgamma, logSumExp } from './special.ts';
-import { bounded, nelderMead } from './optimize.ts';
+import { fitPositive } from './optimize.ts';
 
 export interface ParetoNbdParams {
   r: number;
@@ -51,28 +51,9 @@ export function paretoNbdLogLik(p: ParetoNbdParams, c: Rfm): number {
 }
 
 export function fitParetoNbd(data: Rfm[], start: ParetoNbdParams = { r: 1, alpha: 1, s: 1, beta: 1 }): Fit<ParetoNbdParams> {
-  const groups = new Map<string, { c: Rfm; n: number }>();
-  for (const c of data) {
-    const k = `${c.x}|${c.tx}|${c.T}`;
-    const g = groups.get(k);
-    if (g) g.n++;
-    else groups.set(k, { c, n: 1 });
-  }
-  const rows = [...groups.values()];
-  const negLL = bounded((v: number[]) => {
-    const p = { r: Math.exp(v[0]), alpha: Math.exp(v[1]), s: Math.exp(v[2]), beta: Math.exp(v[3]) };
-    let ll = 0;
-    for (const { c, n } of rows) ll += n * paretoNbdLogLik(p, c);
-    return Number.isFinite(ll) ? -ll : Infinity;
-  });
-  let best = nelderMead(negLL, [start.r, start.alpha, start.s, start.beta].map(Math.log), { maxIterations: 20_000 });
-  for (let i = 0; i < 3; i++) {
-    const again = nelderMead(negLL, best.x, { maxIterations: 20_000, step: 0.1 });
-    if (again.value >= best.value - 1e-9) break;
-    best = again;
-  }
-  const [r, alpha, s, beta] = best.x.map((v) => Math.exp(Math.min(12, Math.max(-12, v))));
-  return { params: { r, alpha, s, beta }, logLikelihood: -best.value, iterations: best.iterations, converged: best.converged };
+  const fit = fitPositive(data, [start.r, start.alpha, start.s, start.beta], ([r, alpha, s, beta], c) => paretoNbdLogLik({ r, alpha, s, beta }, c));
+  const [r, alpha, s, beta] = fit.params;
+  return { ...fit, params: { r, alpha, s, beta } };
 }
 
 /** P(alive at T | x, t_x, T) (the note's eq. 21): the alive term's share of the likelihood. */
