@@ -68,6 +68,7 @@ describe('analytics in the console', () => {
 
   it('pins a chart to my dashboard and generates, reads and downloads a weekly report', async () => {
     await page.getByRole('tab', { name: '指标' }).click();
+    await page.getByTestId('metric-definition').waitFor();
     await page.getByTestId('pin-metric').click();
     await page.getByTestId('pin-ok').click();
     await page.getByText('已固定到看板').waitFor();

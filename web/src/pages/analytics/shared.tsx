@@ -71,12 +71,21 @@ export function PinButton({ kind, title, request, lastDays, zh }: { kind: string
   const [boards, setBoards] = useState<any[]>([]);
   const [board, setBoard] = useState<number | 'new'>('new');
   const [name, setName] = useState(title);
+  const [loading, setLoading] = useState(false);
+  // The dialog opens at once and fills in my dashboards when they arrive, so a slow answer never swallows the click.
   const show = async () => {
-    const r = await api('GET', '/v1/dashboards');
-    setBoards(r.dashboards);
-    setBoard(r.dashboards[0]?.id ?? 'new');
     setName(title);
     setOpen(true);
+    setLoading(true);
+    try {
+      const r = await api('GET', '/v1/dashboards');
+      setBoards(r.dashboards);
+      setBoard(r.dashboards[0]?.id ?? 'new');
+    } catch (e: any) {
+      message.error(e.message);
+    } finally {
+      setLoading(false);
+    }
   };
   const pin = async () => {
     try {
@@ -91,7 +100,7 @@ export function PinButton({ kind, title, request, lastDays, zh }: { kind: string
   return (
     <>
       <Button size="small" onClick={show} data-testid={`pin-${kind}`}>{zh ? '固定到看板' : 'Pin'}</Button>
-      <Modal open={open} onCancel={() => setOpen(false)} onOk={pin} title={zh ? '固定到看板' : 'Pin to a dashboard'} okButtonProps={{ 'data-testid': 'pin-ok' } as any}>
+      <Modal open={open} onCancel={() => setOpen(false)} onOk={pin} title={zh ? '固定到看板' : 'Pin to a dashboard'} okButtonProps={{ 'data-testid': 'pin-ok', disabled: loading } as any}>
         <Space direction="vertical" style={{ width: '100%' }}>
           <Select style={{ width: '100%' }} value={board} onChange={setBoard}
             options={[...boards.map((b) => ({ value: b.id, label: b.name })), { value: 'new', label: zh ? '+ 新建“我的看板”' : '+ New dashboard' }]} />
