@@ -27,6 +27,12 @@ describe('rule evaluation', () => {
     { field: 'order_count', op: 'between', value: [2, 5] },
     { field: 'order_count', op: 'eq', value: 0 },
     { field: 'order_count', op: 'lt', value: 2 },
+    // Strict bounds on the boundary value itself, on zero and on fractions.
+    { field: 'order_count', op: 'gt', value: 3 },
+    { field: 'order_count', op: 'lte', value: 4 },
+    { field: 'order_count', op: 'gt', value: 0 },
+    { field: 'order_count', op: 'lt', value: 2.5 },
+    { field: 'order_count', op: 'gt', value: -0.5 },
     { field: 'last_order_at', op: 'within_last_days', value: 90 },
     { field: 'last_order_at', op: 'not_within_last_days', value: 90 },
     { field: 'source_channel', op: 'in', value: ['抖音直播', '小红书'] },

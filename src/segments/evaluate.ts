@@ -59,7 +59,7 @@ export function compile(rule: Rule, store: CustomerStore, now: number): Compiled
     // Dense candidate sets: one tight pass over the column. Sparse ones (after earlier conditions narrowed them):
     // only the candidates, word by word.
     filter(set) {
-      if (scan && set.count() * 8 > set.size) return scan(set.size).and(set);
+      if (scan && set.count() * 8 > set.size) return scan(set);
       const out = new Bitset(set.size);
       const words = set.words;
       const o = out.words;
@@ -208,8 +208,12 @@ function fieldBoundaries(c: FieldCondition, store: CustomerStore, now: number): 
   };
 }
 
-/** A whole-column pass for the common numeric comparisons and string equality/membership; null when not covered. */
-function columnScan(c: FieldCondition, store: CustomerStore, now: number): ((size: number) => Bitset) | null {
+/**
+ * A pass over the column for the common numeric comparisons and string equality/membership, narrowing a dense
+ * candidate set: words with no candidate are skipped, the others are tested 32 ids at a time with no per-id call,
+ * and the candidates' word is applied as the result is written. Null when the condition is not covered.
+ */
+function columnScan(c: FieldCondition, store: CustomerStore, now: number): ((set: Bitset) => Bitset) | null {
   const { op, value } = c;
   const num = store.num.get(c.field);
   if (num) {
@@ -222,14 +226,25 @@ function columnScan(c: FieldCondition, store: CustomerStore, now: number): ((siz
     };
     const b = bounds[op];
     if (!b) return null;
-    const [lo, hi, loIn, hiIn] = b;
-    return (size) => {
-      const out = new Bitset(size);
+    // Strict bounds become inclusive ones at the neighbouring double, so the loop has one shape for every operator.
+    const lo = b[2] ? b[0] : nextUp(b[0]);
+    const hi = b[3] ? b[1] : nextDown(b[1]);
+    return (set) => {
+      const out = new Bitset(set.size);
       const o = out.words;
-      const n = Math.min(size, num.length);
-      for (let i = 0; i < n; i++) {
-        const v = num[i];
-        if ((loIn ? v >= lo : v > lo) && (hiIn ? v <= hi : v < hi)) o[i >>> 5] |= 1 << (i & 31);
+      const words = set.words;
+      const n = Math.min(set.size, num.length);
+      for (let w = 0; w < words.length; w++) {
+        const candidates = words[w];
+        if (candidates === 0) continue;
+        const base = w << 5;
+        const end = Math.min(base + 32, n);
+        let acc = 0;
+        for (let i = base; i < end; i++) {
+          const v = num[i];
+          if (v >= lo && v <= hi) acc |= 1 << (i - base);
+        }
+        o[w] = acc & candidates;
       }
       return out;
     };
@@ -239,14 +254,35 @@ function columnScan(c: FieldCondition, store: CustomerStore, now: number): ((siz
     const wanted = new Set((Array.isArray(value) ? value : [value]).map(String));
     const ok = new Uint8Array(col.dict.length + 1);
     col.dict.forEach((s, i) => (ok[i + 1] = wanted.has(s) ? 1 : 0));
-    return (size) => {
-      const out = new Bitset(size);
+    return (set) => {
+      const out = new Bitset(set.size);
       const o = out.words;
+      const words = set.words;
       const codes = col.codes;
-      const n = Math.min(size, codes.length);
-      for (let i = 0; i < n; i++) if (ok[codes[i] + 1] === 1) o[i >>> 5] |= 1 << (i & 31);
+      const n = Math.min(set.size, codes.length);
+      for (let w = 0; w < words.length; w++) {
+        const candidates = words[w];
+        if (candidates === 0) continue;
+        const base = w << 5;
+        const end = Math.min(base + 32, n);
+        let acc = 0;
+        for (let i = base; i < end; i++) acc |= ok[codes[i] + 1] << (i - base);
+        o[w] = acc & candidates;
+      }
       return out;
     };
   }
   return null;
 }
+
+const bits = new Float64Array(1);
+const raw = new BigInt64Array(bits.buffer);
+/** The next double above x (x itself for ±Infinity and NaN). */
+function nextUp(x: number): number {
+  if (Number.isNaN(x) || x === Infinity || x === -Infinity) return x;
+  if (x === 0) return Number.MIN_VALUE;
+  bits[0] = x;
+  raw[0] += x > 0 ? 1n : -1n;
+  return bits[0];
+}
+const nextDown = (x: number) => -nextUp(-x);
