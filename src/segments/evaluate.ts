@@ -208,11 +208,7 @@ function fieldBoundaries(c: FieldCondition, store: CustomerStore, now: number): 
   };
 }
 
-/**
- * A pass over the column for the common numeric comparisons and string equality/membership, narrowing a dense
- * candidate set: words with no candidate are skipped, the others are tested 32 ids at a time with no per-id call,
- * and the candidates' word is applied as the result is written. Null when the condition is not covered.
- */
+/** A pass over the column narrowing a dense candidate set, for the common numeric comparisons and string equality/membership; null when not covered. */
 function columnScan(c: FieldCondition, store: CustomerStore, now: number): ((set: Bitset) => Bitset) | null {
   const { op, value } = c;
   const num = store.num.get(c.field);
@@ -229,50 +225,47 @@ function columnScan(c: FieldCondition, store: CustomerStore, now: number): ((set
     // Strict bounds become inclusive ones at the neighbouring double, so the loop has one shape for every operator.
     const lo = b[2] ? b[0] : nextUp(b[0]);
     const hi = b[3] ? b[1] : nextDown(b[1]);
-    return (set) => {
-      const out = new Bitset(set.size);
-      const o = out.words;
-      const words = set.words;
-      const n = Math.min(set.size, num.length);
-      for (let w = 0; w < words.length; w++) {
-        const candidates = words[w];
-        if (candidates === 0) continue;
-        const base = w << 5;
-        const end = Math.min(base + 32, n);
-        let acc = 0;
-        for (let i = base; i < end; i++) {
-          const v = num[i];
-          if (v >= lo && v <= hi) acc |= 1 << (i - base);
-        }
-        o[w] = acc & candidates;
+    return (set) => narrow(set, num.length, (base, end) => {
+      let hits = 0;
+      for (let i = base; i < end; i++) {
+        const v = num[i];
+        if (v >= lo && v <= hi) hits |= 1 << (i - base);
       }
-      return out;
-    };
+      return hits;
+    });
   }
   const col = store.str.get(c.field);
   if (col && (op === 'eq' || op === 'in')) {
     const wanted = new Set((Array.isArray(value) ? value : [value]).map(String));
     const ok = new Uint8Array(col.dict.length + 1);
     col.dict.forEach((s, i) => (ok[i + 1] = wanted.has(s) ? 1 : 0));
-    return (set) => {
-      const out = new Bitset(set.size);
-      const o = out.words;
-      const words = set.words;
-      const codes = col.codes;
-      const n = Math.min(set.size, codes.length);
-      for (let w = 0; w < words.length; w++) {
-        const candidates = words[w];
-        if (candidates === 0) continue;
-        const base = w << 5;
-        const end = Math.min(base + 32, n);
-        let acc = 0;
-        for (let i = base; i < end; i++) acc |= ok[codes[i] + 1] << (i - base);
-        o[w] = acc & candidates;
-      }
-      return out;
-    };
+    const codes = col.codes;
+    return (set) => narrow(set, codes.length, (base, end) => {
+      let hits = 0;
+      for (let i = base; i < end; i++) hits |= ok[codes[i] + 1] << (i - base);
+      return hits;
+    });
   }
   return null;
+}
+
+/**
+ * The candidates that pass, word by word: words without a candidate are skipped; `hits(base, end)` answers for ids
+ * base..end-1 as a 32-bit mask (bit k = id base + k), and only the candidates' bits of it are kept.
+ */
+function narrow(set: Bitset, columnLength: number, hits: (base: number, end: number) => number): Bitset {
+  const out = new Bitset(set.size);
+  const o = out.words;
+  const words = set.words;
+  const n = Math.min(set.size, columnLength);
+  for (let w = 0; w < words.length; w++) {
+    const candidates = words[w];
+    if (candidates === 0) continue;
+    const base = w << 5;
+    if (base >= n) break;
+    o[w] = hits(base, Math.min(base + 32, n)) & candidates;
+  }
+  return out;
 }
 
 const bits = new Float64Array(1);
