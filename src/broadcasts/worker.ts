@@ -98,8 +98,8 @@ async function sendBatch(ctx: AppContext, tx: TenantTx, id: number, now: Date): 
   const allowance = Math.min(MAX_BATCH, Math.floor((now.getTime() - since) / msPerMessage));
   if (allowance < 1) return 0;
 
-  const pending = await tx.query<{ customer_id: number }>(
-    `SELECT customer_id FROM broadcast_recipients WHERE workspace_id = $1 AND broadcast_id = $2 AND status = 'pending'
+  const pending = await tx.query<{ customer_id: number; row: string }>(
+    `SELECT customer_id, ctid::text AS row FROM broadcast_recipients WHERE workspace_id = $1 AND broadcast_id = $2 AND status = 'pending'
       ORDER BY customer_id LIMIT $3 FOR UPDATE SKIP LOCKED`, [tx.workspaceId, id, allowance]);
   if (pending.rows.length === 0) return 0; // another process holds the rest
   const customers = pending.rows.map((r) => r.customer_id);
@@ -120,11 +120,14 @@ async function sendBatch(ctx: AppContext, tx: TenantTx, id: number, now: Date): 
     outbox.push('outboxId' in o ? o.outboxId : null);
     reasons.push(o.status === 'suppressed' ? o.reason : null);
   });
+  // The batch's rows are addressed by the row ids read under FOR UPDATE (they cannot move while we hold the lock).
+  // By key, PostgreSQL planned from statistics taken before the audience was inserted and fetched every recipient
+  // of the broadcast for each batch of 500: 0.5 s a batch at a million.
   await tx.query(
     `UPDATE broadcast_recipients r SET status = u.s, outbox_id = u.o, reason = u.r, variant = u.v, updated_at = $3
-       FROM unnest($4::bigint[], $5::text[], $6::bigint[], $7::text[], $8::text[]) AS u(c, s, o, r, v)
-      WHERE r.workspace_id = $1 AND r.broadcast_id = $2 AND r.customer_id = u.c`,
-    [tx.workspaceId, id, now, customers, status, outbox, reasons, variants],
+       FROM unnest($4::tid[], $5::text[], $6::bigint[], $7::text[], $8::text[]) AS u(t, s, o, r, v)
+      WHERE r.ctid = ANY($4::tid[]) AND r.ctid = u.t AND r.workspace_id = $1 AND r.broadcast_id = $2`,
+    [tx.workspaceId, id, now, pending.rows.map((r) => r.row), status, outbox, reasons, variants],
   );
   await tx.query(`UPDATE broadcasts SET last_batch_at = $3, updated_at = $4 WHERE workspace_id = $1 AND id = $2`,
     [tx.workspaceId, id, new Date(since + customers.length * msPerMessage), now]);
