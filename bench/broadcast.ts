@@ -69,6 +69,7 @@ export async function benchBroadcast(engines: Engine[], opts: { customers: Recor
       await t.api('PUT', '/v1/channels/webhook', { kind: 'webhook', config: { url: hook.url }, secret: 'bench-signing-secret-0123', ratePerSecond: opts.rate });
       await t.api('POST', '/v1/templates', { key: 'promo', name: '大促', channel: 'webhook', body: '{{ customer.name }}，双11会员专享价已开启 {{ "https://shop.example/1111" | track }}' });
       await seedAudience(t, n);
+      t.platform.upkeep.start(); // as in siyu start: table statistics kept current where no autovacuum runs
       const created = await t.api('POST', '/v1/broadcasts', { name: 'bench', channel: 'webhook', template: 'promo', segment: 'everyone', ratePerMinute: 1_000_000 });
       if (created.status !== 201) throw new Error(JSON.stringify(created.body));
       // Render + gate + outbox: the broadcast worker as fast as its throttle allows (1M a minute).

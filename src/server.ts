@@ -62,6 +62,7 @@ import { registerAnalyticsRoutes } from './analytics/routes.ts';
 import { registerDashboardRoutes } from './analytics/dashboards.ts';
 import { SnapshotWriter } from './analytics/snapshots.ts';
 import { ReportScheduler } from './analytics/reports.ts';
+import { DbUpkeep } from './kernel/upkeep.ts';
 
 export interface Platform {
   app: FastifyInstance;
@@ -77,7 +78,8 @@ export interface Platform {
   dispatcher: OutboxDispatcher;
   analytics: Analytics;
   snapshots: SnapshotWriter;
-  /** Starts every background worker (imports, models, matching, points, journeys, broadcasts, the outbox). */
+  upkeep: DbUpkeep;
+  /** Starts every background worker (imports, models, matching, points, journeys, broadcasts, the outbox, table statistics). */
   startBackground(): void;
   close(): Promise<void>;
 }
@@ -207,8 +209,9 @@ export async function createPlatform(config: Config, opts: PlatformOptions = {})
   const dispatcher = new OutboxDispatcher(ctx);
   const snapshots = new SnapshotWriter(ctx);
   const reports = new ReportScheduler(ctx, analytics);
+  const upkeep = new DbUpkeep(ctx);
   const startBackground = () => {
-    for (const worker of [runner, models, matchRunner, sweeper, journeys, broadcasts, dispatcher, snapshots, reports]) worker.start();
+    for (const worker of [runner, models, matchRunner, sweeper, journeys, broadcasts, dispatcher, snapshots, reports, upkeep]) worker.start();
   };
   if (opts.runImports !== false) startBackground();
   // Work that arrives in this process starts at once; the polls remain for work from other processes.
@@ -228,8 +231,10 @@ export async function createPlatform(config: Config, opts: PlatformOptions = {})
     dispatcher,
     analytics,
     snapshots,
+    upkeep,
     startBackground,
     async close() {
+      await upkeep.stop();
       await reports.stop();
       await snapshots.stop();
       await dispatcher.stop();
