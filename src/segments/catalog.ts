@@ -33,13 +33,14 @@ export interface Catalog {
   segments: Map<string, Rule>;
 }
 
+/** One statement: every rule check (a live count while typing among them) reads it. */
 export async function loadCatalog(tx: Queryable): Promise<Catalog> {
-  const [traits, tags, segments] = [
-    await tx.query<{ key: string; value_type: FieldType }>(`SELECT key, value_type FROM computed_traits WHERE deleted_at IS NULL`),
-    await tx.query<{ key: string }>(`SELECT key FROM tags WHERE deleted_at IS NULL`),
-    await tx.query<{ key: string; rule: Rule }>(`SELECT key, rule FROM segments WHERE deleted_at IS NULL`),
-  ];
-  const computed = new Map(traits.rows.map((r) => [`computed.${r.key}`, r.value_type]));
+  const { rows } = await tx.query<{ traits: { key: string; value_type: FieldType }[]; tags: string[]; segments: { key: string; rule: Rule }[] }>(
+    `SELECT (SELECT COALESCE(json_agg(json_build_object('key', key, 'value_type', value_type)), '[]') FROM computed_traits WHERE deleted_at IS NULL) AS traits,
+            (SELECT COALESCE(json_agg(key), '[]') FROM tags WHERE deleted_at IS NULL) AS tags,
+            (SELECT COALESCE(json_agg(json_build_object('key', key, 'rule', rule)), '[]') FROM segments WHERE deleted_at IS NULL) AS segments`);
+  const { traits, tags, segments } = rows[0];
+  const computed = new Map(traits.map((r) => [`computed.${r.key}`, r.value_type]));
   return {
     fieldType(field) {
       if (field in BASE_FIELDS) return BASE_FIELDS[field].type;
@@ -49,7 +50,7 @@ export async function loadCatalog(tx: Queryable): Promise<Catalog> {
       if (/^consent\.[a-z0-9_-]{1,50}$/.test(field)) return 'string'; // marketing consent on a channel: granted | revoked
       return null;
     },
-    tags: new Set(tags.rows.map((r) => r.key)),
-    segments: new Map(segments.rows.map((r) => [r.key, r.rule])),
+    tags: new Set(tags),
+    segments: new Map(segments.map((r) => [r.key, r.rule])),
   };
 }
