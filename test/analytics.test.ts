@@ -7,6 +7,9 @@ import assert from 'node:assert/strict';
 import { ENGINES, startPlatform, type TestPlatform } from './helpers/platform.ts';
 import { loadDemo } from '../src/demo/load.ts';
 import { createWorkspace } from '../src/access/workspaces.ts';
+import { openContext } from '../src/server.ts';
+import { snapshotWorkspace } from '../src/analytics/snapshots.ts';
+import { keyRingForTests } from '../src/kernel/crypto/keyring.ts';
 
 const DAY = 86_400_000;
 
@@ -60,6 +63,33 @@ for (const engine of ENGINES) {
       assert.equal(after.cached, false);
       const byChannel = await metric({ metric: 'gmv', breakdown: 'channel' });
       assert.equal(byChannel.breakdown.reduce((s: number, b: any) => s + b.value, 0), after.value);
+    });
+
+    it('copies every row once when snapshot passes overlap, in this process and from another', async () => {
+      for (let i = 0; i < 5; i++) {
+        const o = await t.track('/v1/orders', { order_id: `AN-OVERLAP-${i}`, customer: { user_id: 'cam100004' }, amount: 1000 + i, placed_at: new Date().toISOString() });
+        assert.equal(o.status, 200, JSON.stringify(o.body));
+      }
+      // The background writer, an operator's snapshot and (on the server) a second process, all at once.
+      const other = engine === 'postgres' ? await openContext(t.platform.ctx.config, { schema: t.schema, keyRing: keyRingForTests() }) : null;
+      try {
+        await Promise.all([
+          snapshotWorkspace(t.platform.ctx, t.ws.id, { settle: true }),
+          t.api('POST', '/v1/analytics/snapshot'),
+          ...(other ? [snapshotWorkspace(other, t.ws.id, { settle: true }), snapshotWorkspace(other, t.ws.id, { settle: true })] : []),
+        ]);
+      } finally {
+        await other?.db.close();
+      }
+      const parts = (await t.platform.ctx.db.query<{ first_id: number; last_id: number; rows: number }>(
+        `SELECT first_id, last_id, rows FROM analytics_parts WHERE workspace_id = $1 AND source = 'orders' AND retired_at IS NULL ORDER BY first_id`, [t.ws.id])).rows;
+      parts.slice(1).forEach((p, i) => assert.ok(Number(p.first_id) > Number(parts[i].last_id), `parts ${JSON.stringify(parts[i])} and ${JSON.stringify(p)} overlap`));
+      const copied = await pg<{ n: number }>(
+        `SELECT count(*)::int AS n FROM orders WHERE workspace_id = $1 AND id <= (SELECT last_id FROM analytics_watermarks WHERE workspace_id = $1 AND source = 'orders')`);
+      assert.equal(parts.reduce((s, p) => s + Number(p.rows), 0), copied.n, 'every order up to the watermark is in exactly one part');
+      const want = await expectedSales();
+      assert.equal((await metric({ metric: 'gmv' })).value, Number(want.gmv));
+      assert.equal((await metric({ metric: 'orders' })).value, want.orders);
     });
 
     it('counts new customers by source as SQL over the profiles does', async () => {

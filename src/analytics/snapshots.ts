@@ -5,6 +5,7 @@
 // transactions and exported only once all of those have ended: a row that commits late with a lower id is then
 // already visible, so nothing is skipped. Rows past the exported boundary are read live at query time (see
 // warehouse.ts), so analytics counts them too. Customers are copied whole when they changed and the copy is old.
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { AppContext } from '../kernel/context.ts';
@@ -85,16 +86,26 @@ async function exportSource(ctx: AppContext, workspaceId: string, name: 'events'
   if (state.pending_id != null && state.settled && Number(state.pending_id) > last) {
     // Every transaction that could still add rows at or below the boundary has ended: copy up to it.
     while (last < Number(state.pending_id)) {
-      const file = path.join(analyticsDir(ctx, workspaceId), name, `${name}-${String(last + 1).padStart(12, '0')}.parquet`);
+      // Each writer its own file name, so two processes copying the same range never write into one file.
+      const file = path.join(analyticsDir(ctx, workspaceId), name, `${name}-${String(last + 1).padStart(12, '0')}-${randomBytes(4).toString('hex')}.parquet`);
       const part = await writePart(ctx, workspaceId, source, last, Number(state.pending_id), file);
       const upto = part.rows > 0 && part.rows >= PART_ROWS ? part.last : Number(state.pending_id);
-      await withTenant(ctx.db, workspaceId, async (tx) => {
+      // The watermark moves only from where this copy started: if another process registered the range first, this
+      // copy is dropped instead of counting its rows twice.
+      const registered = await withTenant(ctx.db, workspaceId, async (tx) => {
+        const moved = await tx.query(`UPDATE analytics_watermarks SET last_id = $3, updated_at = $4 WHERE workspace_id = $1 AND source = $2 AND last_id = $5`,
+          [workspaceId, name, upto, now, last]);
+        if (moved.rowCount === 0) return false;
         if (part.rows > 0) {
           await tx.query(`INSERT INTO analytics_parts (workspace_id, source, file, first_id, last_id, rows, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
             [workspaceId, name, path.relative(analyticsDir(ctx, workspaceId), file), part.first, part.last, part.rows, now]);
         }
-        await tx.query(`UPDATE analytics_watermarks SET last_id = $3, updated_at = $4 WHERE workspace_id = $1 AND source = $2`, [workspaceId, name, upto, now]);
+        return true;
       });
+      if (!registered) {
+        fs.rmSync(file, { force: true });
+        return exported;
+      }
       exported += part.rows;
       last = upto;
     }
@@ -116,17 +127,27 @@ async function compact(ctx: AppContext, workspaceId: string, name: SourceName) {
   if (parts.length < COMPACT_AT) return;
   const first = Math.min(...parts.map((p) => Number(p.first_id)));
   const last = Math.max(...parts.map((p) => Number(p.last_id)));
-  const file = path.join(dir, name, `${name}-${String(first).padStart(12, '0')}-${String(last).padStart(12, '0')}.parquet`);
+  const file = path.join(dir, name, `${name}-${String(first).padStart(12, '0')}-${String(last).padStart(12, '0')}-${randomBytes(4).toString('hex')}.parquet`);
   const list = parts.map((p) => `'${path.join(dir, p.file).replace(/'/g, "''")}'`).join(', ');
   await withDuck((d) => d.run(`COPY (SELECT * FROM read_parquet([${list}]) ORDER BY id) TO '${file.replace(/'/g, "''")}' (FORMAT parquet, COMPRESSION zstd)`), 30 * 60_000);
   const rows = parts.reduce((s, p) => s + Number(p.rows), 0);
   const now = ctx.clock.now();
-  await withTenant(ctx.db, workspaceId, async (tx) => {
-    await tx.query(`UPDATE analytics_parts SET retired_at = $3 WHERE workspace_id = $1 AND source = $2 AND retired_at IS NULL AND file = ANY($4)`, [workspaceId, name, now, parts.map((p) => p.file)]);
+  // The merged part replaces exactly the parts it read; if another process retired any of them first, it merged
+  // them too, and this copy is dropped.
+  const replaced = await withTenant(ctx.db, workspaceId, async (tx) => {
+    const retired = await tx.query(`UPDATE analytics_parts SET retired_at = $3 WHERE workspace_id = $1 AND source = $2 AND retired_at IS NULL AND file = ANY($4)`, [workspaceId, name, now, parts.map((p) => p.file)]);
+    if (retired.rowCount !== parts.length) throw new CompactionLost();
     await tx.query(`INSERT INTO analytics_parts (workspace_id, source, file, first_id, last_id, rows, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
       [workspaceId, name, path.relative(dir, file), first, last, rows, now]);
+    return true;
+  }).catch((err) => {
+    if (err instanceof CompactionLost) return false;
+    throw err;
   });
+  if (!replaced) fs.rmSync(file, { force: true });
 }
+
+class CompactionLost extends Error {}
 
 /** A fresh copy of all customers, when the last one is old and customers changed since. */
 async function exportCustomers(ctx: AppContext, workspaceId: string, force = false): Promise<number> {
@@ -166,7 +187,25 @@ async function sweep(ctx: AppContext, workspaceId: string) {
  * One pass for a workspace: each source copied up to its settled boundary, customers when due. `settle` runs the
  * pass twice so the boundary taken in the first is exported in the second (tests, benchmarks, a report run).
  */
-export async function snapshotWorkspace(ctx: AppContext, workspaceId: string, opts: { settle?: boolean; customers?: boolean } = {}): Promise<number> {
+export function snapshotWorkspace(ctx: AppContext, workspaceId: string, opts: { settle?: boolean; customers?: boolean } = {}): Promise<number> {
+  // One pass at a time per workspace in this process: the background writer, POST /v1/analytics/snapshot and a report
+  // run meet here. (Other processes are kept apart by the watermark and part checks below.)
+  const passes = passesOf(ctx);
+  const previous = passes.get(workspaceId) ?? Promise.resolve();
+  const pass = previous.catch(() => {}).then(() => snapshotPass(ctx, workspaceId, opts));
+  passes.set(workspaceId, pass);
+  void pass.finally(() => passes.get(workspaceId) === pass && passes.delete(workspaceId)).catch(() => {});
+  return pass;
+}
+
+const running = new WeakMap<AppContext, Map<string, Promise<number>>>();
+function passesOf(ctx: AppContext): Map<string, Promise<number>> {
+  let passes = running.get(ctx);
+  if (!passes) running.set(ctx, (passes = new Map()));
+  return passes;
+}
+
+async function snapshotPass(ctx: AppContext, workspaceId: string, opts: { settle?: boolean; customers?: boolean }): Promise<number> {
   let n = 0;
   for (let round = 0; round < (opts.settle ? 2 : 1); round++) {
     for (const s of ['events', 'orders', 'refunds'] as const) n += await exportSource(ctx, workspaceId, s);
