@@ -74,9 +74,9 @@ for (const engine of ENGINES) {
       const other = engine === 'postgres' ? await openContext(t.platform.ctx.config, { schema: t.schema, keyRing: keyRingForTests() }) : null;
       try {
         await Promise.all([
-          snapshotWorkspace(t.platform.ctx, t.ws.id, { settle: true }),
+          snapshotWorkspace(t.platform.ctx, t.ws.id, { settle: true, customers: true }),
           t.api('POST', '/v1/analytics/snapshot'),
-          ...(other ? [snapshotWorkspace(other, t.ws.id, { settle: true }), snapshotWorkspace(other, t.ws.id, { settle: true })] : []),
+          ...(other ? [snapshotWorkspace(other, t.ws.id, { settle: true, customers: true }), snapshotWorkspace(other, t.ws.id, { settle: true, customers: true })] : []),
         ]);
       } finally {
         await other?.db.close();
@@ -87,6 +87,8 @@ for (const engine of ENGINES) {
       const copied = await pg<{ n: number }>(
         `SELECT count(*)::int AS n FROM orders WHERE workspace_id = $1 AND id <= (SELECT last_id FROM analytics_watermarks WHERE workspace_id = $1 AND source = 'orders')`);
       assert.equal(parts.reduce((s, p) => s + Number(p.rows), 0), copied.n, 'every order up to the watermark is in exactly one part');
+      const customerCopies = await pg<{ n: number }>(`SELECT count(*)::int AS n FROM analytics_parts WHERE workspace_id = $1 AND source = 'customers' AND retired_at IS NULL`);
+      assert.equal(customerCopies.n, 1, 'one live copy of the customers');
       const want = await expectedSales();
       assert.equal((await metric({ metric: 'gmv' })).value, Number(want.gmv));
       assert.equal((await metric({ metric: 'orders' })).value, want.orders);

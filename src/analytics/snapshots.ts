@@ -164,6 +164,9 @@ async function exportCustomers(ctx: AppContext, workspaceId: string, force = fal
   const file = path.join(analyticsDir(ctx, workspaceId), 'customers', `customers-${now.getTime()}.parquet`);
   const part = await writePartAll(ctx, workspaceId, file);
   await withTenant(ctx.db, workspaceId, async (tx) => {
+    // Registrations of customer copies take turns, so the newest replaces every other and exactly one stays live
+    // even when two processes copy at the same moment.
+    await tx.query(`SELECT pg_advisory_xact_lock(hashtext('siyu.analytics_customers'), hashtext($1))`, [workspaceId]);
     await tx.query(`UPDATE analytics_parts SET retired_at = $2 WHERE workspace_id = $1 AND source = 'customers' AND retired_at IS NULL`, [workspaceId, now]);
     await tx.query(`INSERT INTO analytics_parts (workspace_id, source, file, first_id, last_id, rows, created_at) VALUES ($1, 'customers', $2, $3, $4, $5, $6)`,
       [workspaceId, path.relative(analyticsDir(ctx, workspaceId), file), part.first, part.last, part.rows, now]);
