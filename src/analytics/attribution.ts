@@ -8,7 +8,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { AppContext } from '../kernel/context.ts';
 import { withTenant } from '../kernel/tenant.ts';
-import type { DuckSession } from './duck.ts';
+import { literal, type DuckSession } from './duck.ts';
 import { analyticsDir } from './snapshots.ts';
 import { filtersSchema, ts } from './scope.ts';
 
@@ -51,7 +51,7 @@ async function loadOperationalTouches(ctx: AppContext, workspaceId: string, d: D
   fs.writeFileSync(file, rows.map((r) => JSON.stringify({ ...r, ts: new Date(r.ts).toISOString() })).join('\n'));
   await d.run(`CREATE TEMP TABLE op_touches (cid BIGINT, ts TIMESTAMPTZ, kind VARCHAR, key VARCHAR, label VARCHAR)`);
   if (rows.length) {
-    await d.run(`INSERT INTO op_touches SELECT cid, CAST(ts AS TIMESTAMPTZ), kind, key, label FROM read_json('${file.replace(/'/g, "''")}', format = 'newline_delimited',
+    await d.run(`INSERT INTO op_touches SELECT cid, CAST(ts AS TIMESTAMPTZ), kind, key, label FROM read_json(${literal(file)}, format = 'newline_delimited',
       columns = {'cid': 'BIGINT', 'ts': 'VARCHAR', 'kind': 'VARCHAR', 'key': 'VARCHAR', 'label': 'VARCHAR'})`);
   }
   fs.rmSync(file, { force: true });

@@ -3,8 +3,7 @@
 // an empty chart.
 import { z } from 'zod';
 import { AppError, type FieldProblem } from '../kernel/errors.ts';
-import type { DuckSession } from './duck.ts';
-import { sqlString } from './scope.ts';
+import { literal, type DuckSession } from './duck.ts';
 
 export const propertyFilter = z.object({
   property: z.string().min(1).max(200).regex(/^[A-Za-z0-9_.\u4e00-\u9fff-]+$/, 'letters, digits, _, -, . or Chinese characters'),
@@ -23,11 +22,11 @@ export type EventMatch = z.infer<typeof eventMatch>;
 /** The activity view a match needs: properties only when it filters on them. */
 export const viewFor = (m: EventMatch | undefined) => (m && m.where.length ? 'act' : 'act_slim');
 
-const jsonPath = (p: string) => sqlString(`$.${p.split('.').map((k) => `"${k.replace(/"/g, '')}"`).join('.')}`);
+const jsonPath = (p: string) => literal(`$.${p.split('.').map((k) => `"${k.replace(/"/g, '')}"`).join('.')}`);
 
 /** The SQL condition for one step on an `act`-shaped alias (event, properties). */
 export function matchSql(m: EventMatch, alias = 'a'): string {
-  const conds = [`${alias}.event = ${sqlString(m.event)}`];
+  const conds = [`${alias}.event = ${literal(m.event)}`];
   for (const f of m.where) {
     const text = `json_extract_string(${alias}.properties, ${jsonPath(f.property)})`;
     const number = `TRY_CAST(${text} AS DOUBLE)`;
@@ -37,16 +36,16 @@ export function matchSql(m: EventMatch, alias = 'a'): string {
         conds.push(`${text} IS NOT NULL`);
         break;
       case 'eq':
-        conds.push(typeof v === 'number' ? `${number} = ${v}` : `${text} = ${sqlString(String(v))}`);
+        conds.push(typeof v === 'number' ? `${number} = ${v}` : `${text} = ${literal(String(v))}`);
         break;
       case 'neq':
-        conds.push(typeof v === 'number' ? `${number} IS DISTINCT FROM ${v}` : `${text} IS DISTINCT FROM ${sqlString(String(v))}`);
+        conds.push(typeof v === 'number' ? `${number} IS DISTINCT FROM ${v}` : `${text} IS DISTINCT FROM ${literal(String(v))}`);
         break;
       case 'in':
-        conds.push(`${text} IN (${(Array.isArray(v) ? v : [v]).map((x) => sqlString(String(x))).join(', ')})`);
+        conds.push(`${text} IN (${(Array.isArray(v) ? v : [v]).map((x) => literal(String(x))).join(', ')})`);
         break;
       case 'contains':
-        conds.push(`contains(${text}, ${sqlString(String(v))})`);
+        conds.push(`contains(${text}, ${literal(String(v))})`);
         break;
       default: {
         const op = { gt: '>', gte: '>=', lt: '<', lte: '<=' }[f.op];
@@ -67,8 +66,8 @@ export async function assertKnown(d: DuckSession, checks: { field: string; event
   for (const c of checks) {
     const [row] = await d.all(c.property
       ? `SELECT count(*) AS n, count(*) FILTER (WHERE json_extract_string(properties, ${jsonPath(c.property)}) IS NOT NULL) AS has
-           FROM (SELECT properties FROM act WHERE event = ${sqlString(c.event)} LIMIT 100000)`
-      : `SELECT count(*) AS n, count(*) AS has FROM (SELECT 1 FROM act_slim WHERE event = ${sqlString(c.event)} LIMIT 1)`);
+           FROM (SELECT properties FROM act WHERE event = ${literal(c.event)} LIMIT 100000)`
+      : `SELECT count(*) AS n, count(*) AS has FROM (SELECT 1 FROM act_slim WHERE event = ${literal(c.event)} LIMIT 1)`);
     if (Number(row.n) === 0) warnings.push(`${c.field}: no "${c.event}" event has been received yet`);
     else if (c.property && Number(row.has) === 0) problems.push({ field: c.field, message: `no "${c.event}" event has a property "${c.property}"` });
   }

@@ -7,9 +7,9 @@ import { z } from 'zod';
 import type { AppContext } from '../kernel/context.ts';
 import { withTenant } from '../kernel/tenant.ts';
 import { badRequest } from '../kernel/errors.ts';
-import type { DuckSession } from './duck.ts';
+import { literal, type DuckSession } from './duck.ts';
 import { assertKnown, eventMatch, matchSql, viewFor } from './events-filter.ts';
-import { filtersSchema, sqlString, ts, type Filters } from './scope.ts';
+import { filtersSchema, ts, type Filters } from './scope.ts';
 
 const MAX_WINDOW_S = 180 * 86_400;
 
@@ -54,7 +54,7 @@ export function progressSql(f: FunnelRequest, who: (col: string) => string, brea
 async function breakdownSqlOf(ctx: AppContext, workspaceId: string, d: DuckSession, f: FunnelRequest): Promise<string> {
   const b = f.breakdown;
   if (!b) return `''`;
-  if (b.kind === 'property') return `coalesce(json_extract_string(a.properties, ${sqlString(`$."${b.property.replace(/"/g, '')}"`)}), '(无)')`;
+  if (b.kind === 'property') return `coalesce(json_extract_string(a.properties, ${literal(`$."${b.property.replace(/"/g, '')}"`)}), '(无)')`;
   if (b.kind === 'source') return `coalesce(p.source_channel, '(未知)')`;
   const members = await withTenant(ctx.db, workspaceId, async (tx) => {
     const { rows } = await tx.query<{ id: number }>(`SELECT id FROM segments WHERE workspace_id = $1 AND key = $2 AND deleted_at IS NULL`, [workspaceId, b.segment]);
@@ -63,7 +63,7 @@ async function breakdownSqlOf(ctx: AppContext, workspaceId: string, d: DuckSessi
   });
   await d.run(`CREATE OR REPLACE TEMP TABLE breakdown_members (cid BIGINT)`);
   for (let i = 0; i < members.length; i += 10_000) await d.run(`INSERT INTO breakdown_members VALUES ${members.slice(i, i + 10_000).map((m) => `(${m})`).join(',')}`);
-  return `CASE WHEN a.cid IN (SELECT cid FROM breakdown_members) THEN ${sqlString(`${b.segment}`)} ELSE ${sqlString(`非 ${b.segment}`)} END`;
+  return `CASE WHEN a.cid IN (SELECT cid FROM breakdown_members) THEN ${literal(`${b.segment}`)} ELSE ${literal(`非 ${b.segment}`)} END`;
 }
 
 export async function runFunnel(ctx: AppContext, workspaceId: string, d: DuckSession, f: FunnelRequest, who: (col: string) => string) {

@@ -3,8 +3,8 @@
 // over customers and orders run on the DuckDB views (warehouse.ts); message and points metrics read the operational
 // tables, where they live.
 import type { TenantTx } from '../kernel/tenant.ts';
-import type { DuckSession } from './duck.ts';
-import { bucket, sqlString, ts, type Range } from './scope.ts';
+import { literal, type DuckSession } from './duck.ts';
+import { bucket, ts, type Range } from './scope.ts';
 
 export type Unit = 'count' | 'fen' | 'ratio' | 'points';
 
@@ -69,12 +69,14 @@ async function aggregate(d: DuckSession, c: MetricContext, opts: { from: string;
   if (c.breakdown && opts.breakdown) {
     const b = await d.all(`SELECT coalesce(${breakdownCol[c.breakdown]}, '(未知)') AS key, ${opts.value} AS value, count(*) AS n ${base} AND ${current(opts.time, c)}
       GROUP BY 1 ORDER BY 2 DESC NULLS LAST LIMIT 50`);
-    out.breakdown = b.map((r) => ({ key: String(r.key), value: num(r.value), n: Number(r.n) }));
+    out.breakdown = breakdownRows(b);
   }
   return out;
 }
 
-const sales = (c: MetricContext) => `ord_net o LEFT JOIN ppl p ON p.cid = o.cid`;
+const breakdownRows = (rows: Record<string, unknown>[]) => rows.map((r) => ({ key: String(r.key), value: num(r.value), n: Number(r.n) }));
+
+const SALES = `ord_net o LEFT JOIN ppl p ON p.cid = o.cid`;
 const saleWhere = (c: MetricContext) => `o.kind = 'sale' AND ${inRange('o.placed_at', c)} AND ${c.orders('o')} AND ${c.who('o.cid')}`;
 
 export const METRICS: MetricDef[] = [
@@ -98,9 +100,9 @@ export const METRICS: MetricDef[] = [
       // One pass over the activity: who was active on which local day. Everything else is counted from that.
       // From the earliest day any figure needs: each period's start and the 30 days before each period's end (MAU).
       const earliest = new Date(Math.min(...[c.range, ...(c.previous ? [c.previous] : [])].flatMap((r) => [r.from.getTime(), r.to.getTime() - 30 * 86_400_000])) - 86_400_000); // whole local days
-      await d.run(`CREATE OR REPLACE TEMP TABLE active_days AS SELECT DISTINCT a.cid, date_trunc('day', timezone(${sqlString(c.tz)}, a.ts)) AS day
+      await d.run(`CREATE OR REPLACE TEMP TABLE active_days AS SELECT DISTINCT a.cid, date_trunc('day', timezone(${literal(c.tz)}, a.ts)) AS day
         FROM act_slim a WHERE a.ts >= ${ts(earliest)} AND a.ts < ${ts(c.range.to)} AND ${c.who('a.cid')}`);
-      const day = (x: Date) => `timezone(${sqlString(c.tz)}, ${ts(x)})`;
+      const day = (x: Date) => `timezone(${literal(c.tz)}, ${ts(x)})`;
       const dayStart = (x: Date) => `date_trunc('day', ${day(x)})`;
       const ranges = c.previous ? { cur: c.range, prev: c.previous } : { cur: c.range };
       // Both periods in each pass: which period a day is in, then totals, weekly actives and the 30 days to each end.
@@ -123,7 +125,7 @@ export const METRICS: MetricDef[] = [
       if (c.breakdown === 'source') {
         const b = await d.all(`SELECT coalesce(p.source_channel, '(未知)') AS key, count(DISTINCT x.cid) AS value, count(DISTINCT x.cid) AS n FROM active_days x LEFT JOIN ppl p ON p.cid = x.cid
           WHERE x.day >= date_trunc('day', ${day(c.range.from)}) AND x.day < ${day(c.range.to)} GROUP BY 1 ORDER BY 2 DESC LIMIT 50`);
-        out.breakdown = b.map((r) => ({ key: String(r.key), value: num(r.value), n: Number(r.n) }));
+        out.breakdown = breakdownRows(b);
       }
       return out;
     },
@@ -135,25 +137,25 @@ export const METRICS: MetricDef[] = [
       zh: '下单时间落在所选时间内的销售订单实付金额合计（退款前，单位分）；另给出其中已退款金额与净额。',
       en: 'Paid amount of sale orders placed in the range, before refunds (fen); with the part refunded so far and the net.',
     },
-    duck: (d, c) => aggregate(d, c, { from: sales(c), where: saleWhere(c), time: 'o.placed_at', value: 'sum(o.amount)', breakdown: true, extra: { refunded: 'sum(o.refunded)', net: 'sum(o.net)' } }),
+    duck: (d, c) => aggregate(d, c, { from: SALES, where: saleWhere(c), time: 'o.placed_at', value: 'sum(o.amount)', breakdown: true, extra: { refunded: 'sum(o.refunded)', net: 'sum(o.net)' } }),
   },
   {
     key: 'orders', unit: 'count', engine: 'duck', breakdowns: ['source', 'channel', 'store', 'country'],
     name: { zh: '订单数', en: 'Orders' },
     definition: { zh: '下单时间落在所选时间内的销售订单数（含之后退款的订单）。', en: 'Sale orders placed in the range (including ones refunded later).' },
-    duck: (d, c) => aggregate(d, c, { from: sales(c), where: saleWhere(c), time: 'o.placed_at', value: 'count(*)', breakdown: true }),
+    duck: (d, c) => aggregate(d, c, { from: SALES, where: saleWhere(c), time: 'o.placed_at', value: 'count(*)', breakdown: true }),
   },
   {
     key: 'aov', unit: 'fen', engine: 'duck', breakdowns: ['source', 'channel', 'store', 'country'],
     name: { zh: '客单价', en: 'AOV' },
     definition: { zh: 'GMV ÷ 订单数（单位分）。', en: 'GMV ÷ orders (fen).' },
-    duck: (d, c) => aggregate(d, c, { from: sales(c), where: saleWhere(c), time: 'o.placed_at', value: 'avg(o.amount)', breakdown: true }),
+    duck: (d, c) => aggregate(d, c, { from: SALES, where: saleWhere(c), time: 'o.placed_at', value: 'avg(o.amount)', breakdown: true }),
   },
   {
     key: 'paying_customers', unit: 'count', engine: 'duck', breakdowns: ['source', 'channel', 'store', 'country'],
     name: { zh: '付费客户', en: 'Paying customers' },
     definition: { zh: '所选时间内至少下过一笔销售订单的去重客户数（无法识别的游客订单不计）。', en: 'Distinct customers with at least one sale order in the range (guest orders without an identifier are not counted).' },
-    duck: (d, c) => aggregate(d, c, { from: sales(c), where: `${saleWhere(c)} AND o.cid IS NOT NULL`, time: 'o.placed_at', value: 'count(DISTINCT o.cid)', breakdown: true }),
+    duck: (d, c) => aggregate(d, c, { from: SALES, where: `${saleWhere(c)} AND o.cid IS NOT NULL`, time: 'o.placed_at', value: 'count(DISTINCT o.cid)', breakdown: true }),
   },
   {
     key: 'repurchase_rate', unit: 'ratio', engine: 'duck', breakdowns: ['source', 'channel', 'store', 'country'],
@@ -172,7 +174,7 @@ export const METRICS: MetricDef[] = [
     key: 'member_gmv_share', unit: 'ratio', engine: 'duck', breakdowns: ['channel', 'store'],
     name: { zh: '会员 GMV 占比', en: 'Member share of GMV' },
     definition: { zh: '所选时间内 GMV 中由会员（已开通积分账户的客户）贡献的比例。', en: 'Share of the range’s GMV from members (customers with a points account).' },
-    duck: (d, c) => aggregate(d, c, { from: sales(c), where: saleWhere(c), time: 'o.placed_at', value: 'sum(CASE WHEN p.is_member THEN o.amount ELSE 0 END)::DOUBLE / nullif(sum(o.amount), 0)', breakdown: true }),
+    duck: (d, c) => aggregate(d, c, { from: SALES, where: saleWhere(c), time: 'o.placed_at', value: 'sum(CASE WHEN p.is_member THEN o.amount ELSE 0 END)::DOUBLE / nullif(sum(o.amount), 0)', breakdown: true }),
   },
   {
     key: 'group_activity', unit: 'count', engine: 'duck', breakdowns: ['source'],
@@ -229,4 +231,3 @@ export const METRICS: MetricDef[] = [
 
 export const METRIC_KEYS = METRICS.map((m) => m.key) as [string, ...string[]];
 export const metricByKey = new Map(METRICS.map((m) => [m.key, m]));
-export { sqlString };

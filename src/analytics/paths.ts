@@ -2,7 +2,7 @@
 // anchor in the range, the next (or previous) events within a window, repeats in a row counted once, up to a depth;
 // the commonest whole paths, and step-to-step flows for a Sankey chart.
 import { z } from 'zod';
-import type { DuckSession } from './duck.ts';
+import { literal, type DuckSession } from './duck.ts';
 import { assertKnown, eventMatch, matchSql, viewFor } from './events-filter.ts';
 import { filtersSchema, ts } from './scope.ts';
 
@@ -34,7 +34,7 @@ export async function runPaths(d: DuckSession, p: PathsRequest, who: (col: strin
   const top = paths.map((r) => ({ path: r.path as string[], customers: Number(r.customers) }));
   // Flows between consecutive steps (the anchor is step 0), for the Sankey.
   const links = await d.all(`WITH s AS (${steps}),
-      pairs AS (SELECT coalesce(x.step, 0) AS step, coalesce(x.event, ${`'${p.anchor.event.replace(/'/g, "''")}'`}) AS source, y.event AS target
+      pairs AS (SELECT coalesce(x.step, 0) AS step, coalesce(x.event, ${literal(p.anchor.event)}) AS source, y.event AS target
                   FROM s y LEFT JOIN s x ON x.cid = y.cid AND x.step = y.step - 1)
     SELECT step, source, target, count(*) AS n FROM pairs GROUP BY 1, 2, 3 ORDER BY n DESC LIMIT 200`);
   const nodeName = (step: number, event: string) => `${step}. ${event}`;

@@ -3,9 +3,9 @@
 // lifetime value by cohort: cumulative net revenue per cohort member by period. Periods are calendar weeks (Monday)
 // or months in the workspace's zone; period 0 is the cohort's own.
 import { z } from 'zod';
-import type { DuckSession } from './duck.ts';
+import { literal, type DuckSession } from './duck.ts';
 import { eventMatch, matchSql, assertKnown, viewFor } from './events-filter.ts';
-import { filtersSchema, sqlString, ts } from './scope.ts';
+import { filtersSchema, ts } from './scope.ts';
 import { localDate } from '../kernel/time.ts';
 
 export const retentionSchema = z.object({
@@ -30,7 +30,7 @@ export async function runRetention(d: DuckSession, r: RetentionRequest, tz: stri
     ...(r.cohortEvent ? [{ field: 'cohortEvent.event', event: r.cohortEvent.event }, ...r.cohortEvent.where.map((w, j) => ({ field: `cohortEvent.where.${j}.property`, event: r.cohortEvent!.event, property: w.property }))] : []),
     ...(r.returnOn.kind === 'event' ? [{ field: 'returnOn.match.event', event: r.returnOn.match.event }, ...r.returnOn.match.where.map((w, j) => ({ field: `returnOn.match.where.${j}.property`, event: (r.returnOn as { match: { event: string } }).match.event, property: w.property }))] : []),
   ]);
-  const local = (col: string) => `date_trunc('${r.period}', timezone(${sqlString(tz)}, ${col}))`;
+  const local = (col: string) => `date_trunc('${r.period}', timezone(${literal(tz)}, ${col}))`;
   const start = r.cohort === 'first_order'
     ? `SELECT o.cid, min(o.placed_at) AS t0 FROM ord_net o WHERE o.kind = 'sale' AND o.cid IS NOT NULL AND ${who('o.cid')} GROUP BY o.cid`
     : `SELECT a.cid, min(a.ts) AS t0 FROM ${viewFor(r.cohortEvent)} a WHERE ${r.cohortEvent ? matchSql(r.cohortEvent) : 'TRUE'} AND ${who('a.cid')} GROUP BY a.cid`;

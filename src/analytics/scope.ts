@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { AppContext } from '../kernel/context.ts';
 import { withTenant } from '../kernel/tenant.ts';
 import { badRequest } from '../kernel/errors.ts';
-import type { DuckSession } from './duck.ts';
+import { literal, type DuckSession } from './duck.ts';
 import { analyticsDir } from './snapshots.ts';
 
 const DAY = 86_400_000;
@@ -40,26 +40,29 @@ export function checkRange(r: { from: Date; to: Date }, field = 'to') {
 /** The same length of time just before, for "vs previous period". */
 export const previousRange = <T extends { from: Date; to: Date }>(r: T): T => ({ ...r, from: new Date(2 * r.from.getTime() - r.to.getTime()), to: r.from });
 
+/** SQL conditions for the filters: on a customer id column, and on an order alias. */
+export interface Scope {
+  who: (col: string) => string;
+  orders: (alias?: string) => string;
+}
+
 /**
  * Makes `scope(cid)` in the session: the surviving customers the who-filters allow, or every customer. Returns the
- * SQL condition to add on a customer id column, and the order-side condition for `ord` rows.
+ * SQL condition to add on a customer id column, and the order-side condition for `ord` rows. Reads the database
+ * only for a segment or tag filter.
  */
-export async function applyFilters(ctx: AppContext, workspaceId: string, d: DuckSession, f: Filters): Promise<{ who: (col: string) => string; orders: (alias?: string) => string; version: string }> {
+export async function applyFilters(ctx: AppContext, workspaceId: string, d: DuckSession, f: Filters): Promise<Scope> {
   const lists: number[][] = [];
-  let version = '';
-  await withTenant(ctx.db, workspaceId, async (tx) => {
+  if (f.segment || f.tag) await withTenant(ctx.db, workspaceId, async (tx) => {
     if (f.segment) {
-      const { rows } = await tx.query<{ id: number; refreshed_at: Date | null }>(`SELECT id, refreshed_at FROM segments WHERE workspace_id = $1 AND key = $2 AND deleted_at IS NULL`, [workspaceId, f.segment]);
+      const { rows } = await tx.query<{ id: number }>(`SELECT id FROM segments WHERE workspace_id = $1 AND key = $2 AND deleted_at IS NULL`, [workspaceId, f.segment]);
       if (!rows[0]) throw badRequest('filters.segment', `unknown segment "${f.segment}"`);
       lists.push((await tx.query<{ c: number }>(`SELECT customer_id AS c FROM segment_members WHERE workspace_id = $1 AND segment_id = $2`, [workspaceId, rows[0].id])).rows.map((r) => Number(r.c)));
-      version += `s${rows[0].refreshed_at ? new Date(rows[0].refreshed_at).getTime() : 0}`;
     }
     if (f.tag) {
-      const { rows } = await tx.query<{ id: number; refreshed_at: Date | null; coverage: number }>(`SELECT id, refreshed_at, coverage FROM tags WHERE workspace_id = $1 AND key = $2 AND deleted_at IS NULL`, [workspaceId, f.tag]);
+      const { rows } = await tx.query<{ id: number }>(`SELECT id FROM tags WHERE workspace_id = $1 AND key = $2 AND deleted_at IS NULL`, [workspaceId, f.tag]);
       if (!rows[0]) throw badRequest('filters.tag', `unknown tag "${f.tag}"`);
-      const members = (await tx.query<{ c: number }>(`SELECT customer_id AS c FROM customer_tags WHERE workspace_id = $1 AND tag_id = $2`, [workspaceId, rows[0].id])).rows.map((r) => Number(r.c));
-      lists.push(members);
-      version += `t${members.length}:${rows[0].refreshed_at ? new Date(rows[0].refreshed_at).getTime() : 0}`;
+      lists.push((await tx.query<{ c: number }>(`SELECT customer_id AS c FROM customer_tags WHERE workspace_id = $1 AND tag_id = $2`, [workspaceId, rows[0].id])).rows.map((r) => Number(r.c)));
     }
   });
   const conds: string[] = [];
@@ -73,26 +76,22 @@ export async function applyFilters(ctx: AppContext, workspaceId: string, d: Duck
     const file = path.join(analyticsDir(ctx, workspaceId), `scope-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}.json`);
     fs.mkdirSync(path.dirname(file), { recursive: true });
     fs.writeFileSync(file, JSON.stringify(ids.map((id) => ({ cid: id }))));
-    await d.run(`CREATE OR REPLACE TEMP TABLE scope_ids AS SELECT cid::BIGINT AS cid FROM read_json('${file.replace(/'/g, "''")}', columns = {'cid': 'BIGINT'})`);
+    await d.run(`CREATE OR REPLACE TEMP TABLE scope_ids AS SELECT cid::BIGINT AS cid FROM read_json(${literal(file)}, columns = {'cid': 'BIGINT'})`);
     fs.rmSync(file, { force: true });
     conds.push(`%s IN (SELECT cid FROM scope_ids)`);
   }
-  if (f.source) conds.push(`%s IN (SELECT cid FROM ppl WHERE source_channel = ${sqlString(f.source)})`);
+  if (f.source) conds.push(`%s IN (SELECT cid FROM ppl WHERE source_channel = ${literal(f.source)})`);
   const orderConds: string[] = [];
-  if (f.store) orderConds.push(`%a.store = ${sqlString(f.store)}`);
-  if (f.channel) orderConds.push(`%a.channel = ${sqlString(f.channel)}`);
-  if (f.staff) orderConds.push(`%a.staff = ${sqlString(f.staff)}`);
+  if (f.store) orderConds.push(`%a.store = ${literal(f.store)}`);
+  if (f.channel) orderConds.push(`%a.channel = ${literal(f.channel)}`);
+  if (f.staff) orderConds.push(`%a.staff = ${literal(f.staff)}`);
   return {
     who: (col) => (conds.length ? conds.map((c) => c.replace('%s', col)).join(' AND ') : 'TRUE'),
     orders: (alias = 'ord') => (orderConds.length ? orderConds.map((c) => c.replace('%a', alias)).join(' AND ') : 'TRUE'),
-    version,
   };
 }
 
-/** A user-given value as a SQL string literal (filters are spliced into the generated query text). */
-export const sqlString = (s: string) => `'${s.replace(/'/g, "''")}'`;
-
 /** A local calendar bucket of an instant in the workspace's zone. */
-export const bucket = (interval: 'day' | 'week' | 'month', col: string, tz: string) => `date_trunc('${interval}', timezone(${sqlString(tz)}, ${col}))`;
+export const bucket = (interval: 'day' | 'week' | 'month', col: string, tz: string) => `date_trunc('${interval}', timezone(${literal(tz)}, ${col}))`;
 /** An instant bound as a DuckDB literal. */
 export const ts = (d: Date) => `TIMESTAMPTZ '${d.toISOString()}'`;

@@ -5,7 +5,7 @@ import { withTenant } from '../kernel/tenant.ts';
 import { badRequest } from '../kernel/errors.ts';
 import type { DuckSession } from './duck.ts';
 import { dataVersion, inWarehouse, materialize } from './warehouse.ts';
-import { applyFilters, checkRange, previousRange, ts, type Filters, type Range } from './scope.ts';
+import { applyFilters, checkRange, previousRange, ts, type Filters, type Range, type Scope } from './scope.ts';
 import { metricByKey, METRICS, type Breakdown, type MetricResult } from './metrics.ts';
 import { runFunnel, funnelPeople, type FunnelRequest } from './funnels.ts';
 import { runRetention, type RetentionRequest } from './retention.ts';
@@ -53,7 +53,7 @@ export class Analytics {
   }
 
   private warehouse<T>(workspaceId: string, fn: (d: DuckSession) => Promise<T>) {
-    return inWarehouse(this.ctx, workspaceId, (d) => fn(d), this.ctx.config.analyticsTimeoutMs);
+    return inWarehouse(this.ctx, workspaceId, fn, this.ctx.config.analyticsTimeoutMs);
   }
 
   async timezone(workspaceId: string): Promise<string> {
@@ -69,7 +69,7 @@ export class Analytics {
   }
 
   /** One metric in an open warehouse session (the range and, when compared, the previous period together). */
-  private async metricIn(d: DuckSession | null, workspaceId: string, r: MetricRequest, tz: string) {
+  private async metricIn(d: DuckSession | null, workspaceId: string, r: MetricRequest, tz: string, scope?: Scope) {
     const def = this.check(r);
     const base = { range: r, previous: r.compare ? previousRange(r) : undefined, tz, breakdown: r.breakdown, repurchaseDays: r.repurchaseDays ?? 30 };
     let result: MetricResult;
@@ -81,7 +81,7 @@ export class Analytics {
         result.previous = { value: p.value, parts: p.parts };
       }
     } else {
-      const f = await applyFilters(this.ctx, workspaceId, d!, r.filters);
+      const f = scope ?? (await applyFilters(this.ctx, workspaceId, d!, r.filters));
       result = await def.duck!(d!, { ...base, who: f.who, orders: f.orders });
     }
     const { previous, ...current } = result;
@@ -113,8 +113,9 @@ export class Analytics {
       await materialize(d, 'ppl');
       await materialize(d, 'ord_net', `placed_at >= ${since} AND placed_at < ${ts(r.to)}`);
       await materialize(d, 'ord', `kind = 'sale' AND order_index <= 2 AND placed_at >= ${since}`);
+      const scope = await applyFilters(this.ctx, workspaceId, d, r.filters); // the same filters for all nine
       const metrics = [];
-      for (const metric of keys) metrics.push(await this.metricIn(metricByKey.get(metric)!.engine === 'pg' ? null : d, workspaceId, { ...r, metric, compare: true }, tz));
+      for (const metric of keys) metrics.push(await this.metricIn(metricByKey.get(metric)!.engine === 'pg' ? null : d, workspaceId, { ...r, metric, compare: true }, tz, scope));
       return { metrics };
     }));
     return { from: r.from, to: r.to, interval: r.interval, ...answer };

@@ -11,7 +11,8 @@ import path from 'node:path';
 import type { AppContext } from '../kernel/context.ts';
 import { withTenant, type TenantTx } from '../kernel/tenant.ts';
 import { Poller } from '../kernel/poller.ts';
-import { withDuck } from './duck.ts';
+import { KeyedQueue } from '../kernel/serial.ts';
+import { literal, withDuck } from './duck.ts';
 import { ndjsonLine, readJsonSql, SOURCES, type Source, type SourceName } from './sources.ts';
 
 const PAGE = 50_000;
@@ -66,7 +67,7 @@ async function writePart(ctx: AppContext, workspaceId: string, source: Source, a
   } finally {
     fs.closeSync(out);
   }
-  if (n > 0) await withDuck((d) => d.run(`COPY (${readJsonSql(source, tmp)}) TO '${file.replace(/'/g, "''")}' (FORMAT parquet, COMPRESSION zstd)`), 30 * 60_000);
+  if (n > 0) await withDuck((d) => d.run(`COPY (${readJsonSql(source, tmp)}) TO ${literal(file)} (FORMAT parquet, COMPRESSION zstd)`), 30 * 60_000);
   fs.rmSync(tmp, { force: true });
   return { rows: n, first, last };
 }
@@ -128,8 +129,8 @@ async function compact(ctx: AppContext, workspaceId: string, name: SourceName) {
   const first = Math.min(...parts.map((p) => Number(p.first_id)));
   const last = Math.max(...parts.map((p) => Number(p.last_id)));
   const file = path.join(dir, name, `${name}-${String(first).padStart(12, '0')}-${String(last).padStart(12, '0')}-${randomBytes(4).toString('hex')}.parquet`);
-  const list = parts.map((p) => `'${path.join(dir, p.file).replace(/'/g, "''")}'`).join(', ');
-  await withDuck((d) => d.run(`COPY (SELECT * FROM read_parquet([${list}]) ORDER BY id) TO '${file.replace(/'/g, "''")}' (FORMAT parquet, COMPRESSION zstd)`), 30 * 60_000);
+  const list = parts.map((p) => literal(path.join(dir, p.file))).join(', ');
+  await withDuck((d) => d.run(`COPY (SELECT * FROM read_parquet([${list}]) ORDER BY id) TO ${literal(file)} (FORMAT parquet, COMPRESSION zstd)`), 30 * 60_000);
   const rows = parts.reduce((s, p) => s + Number(p.rows), 0);
   const now = ctx.clock.now();
   // The merged part replaces exactly the parts it read; if another process retired any of them first, it merged
@@ -193,20 +194,13 @@ async function sweep(ctx: AppContext, workspaceId: string) {
 export function snapshotWorkspace(ctx: AppContext, workspaceId: string, opts: { settle?: boolean; customers?: boolean } = {}): Promise<number> {
   // One pass at a time per workspace in this process: the background writer, POST /v1/analytics/snapshot and a report
   // run meet here. (Other processes are kept apart by the watermark and part checks below.)
-  const passes = passesOf(ctx);
-  const previous = passes.get(workspaceId) ?? Promise.resolve();
-  const pass = previous.catch(() => {}).then(() => snapshotPass(ctx, workspaceId, opts));
-  passes.set(workspaceId, pass);
-  void pass.finally(() => passes.get(workspaceId) === pass && passes.delete(workspaceId)).catch(() => {});
-  return pass;
+  let queue = passes.get(ctx);
+  if (!queue) passes.set(ctx, (queue = new KeyedQueue()));
+  return queue.run(workspaceId, () => snapshotPass(ctx, workspaceId, opts));
 }
 
-const running = new WeakMap<AppContext, Map<string, Promise<number>>>();
-function passesOf(ctx: AppContext): Map<string, Promise<number>> {
-  let passes = running.get(ctx);
-  if (!passes) running.set(ctx, (passes = new Map()));
-  return passes;
-}
+/** Per platform (tests run several in one process, each standing for its own server). */
+const passes = new WeakMap<AppContext, KeyedQueue>();
 
 async function snapshotPass(ctx: AppContext, workspaceId: string, opts: { settle?: boolean; customers?: boolean }): Promise<number> {
   let n = 0;

@@ -2,6 +2,7 @@
 // as DuckDB types. Events and orders are append-only (a refund is its own row), so a copy by id range is exact;
 // customers change (merges, first-touch channel), so they are copied whole and the newest ones read live.
 import type { Queryable } from '../kernel/db.ts';
+import { literal } from './duck.ts';
 
 export type SourceName = 'events' | 'orders' | 'refunds' | 'customers';
 
@@ -53,7 +54,7 @@ export const SOURCES: Record<SourceName, Source> = {
 export function readJsonSql(source: Source, file: string): string {
   const cols = Object.entries(source.columns).map(([k, t]) => `'${k}': '${t === 'TIMESTAMPTZ' ? 'VARCHAR' : t}'`).join(', ');
   const project = Object.entries(source.columns).map(([k, t]) => (t === 'TIMESTAMPTZ' ? `CAST(${k} AS TIMESTAMPTZ) AS ${k}` : k)).join(', ');
-  return `SELECT ${project} FROM read_json('${file.replace(/'/g, "''")}', format = 'newline_delimited', columns = {${cols}})`;
+  return `SELECT ${project} FROM read_json(${literal(file)}, format = 'newline_delimited', columns = {${cols}})`;
 }
 
 /** One row as a line of JSON (instants as ISO strings). */

@@ -15,6 +15,7 @@ import path from 'node:path';
 import fs from 'node:fs';
 import type { AppContext } from '../kernel/context.ts';
 import { withTenant } from '../kernel/tenant.ts';
+import { KeyedQueue } from '../kernel/serial.ts';
 import { literal, withDuck, type DuckSession } from './duck.ts';
 import { analyticsDir, liveParts, snapshotWorkspace, watermarks } from './snapshots.ts';
 import { ndjsonLine, readJsonSql, SOURCES, type Source } from './sources.ts';
@@ -28,18 +29,11 @@ interface TailState {
   upto: number;
 }
 const tails = new Map<string, TailState>();
-const locks = new Map<string, Promise<unknown>>();
+/** Tail maintenance, one workspace at a time. */
+const tailQueue = new KeyedQueue();
 
 const tableName = (workspaceId: string, source: string) => `tail_${source}_${workspaceId.replace(/[^A-Za-z0-9]/g, '_')}`;
 const typedColumns = (s: Source) => Object.entries(s.columns).map(([k, t]) => `${k} ${t}`).join(', ');
-
-/** Serialises tail maintenance per workspace. */
-async function locked<T>(key: string, fn: () => Promise<T>): Promise<T> {
-  const prev = locks.get(key) ?? Promise.resolve();
-  const next = prev.then(fn, fn);
-  locks.set(key, next.catch(() => undefined));
-  return next;
-}
 
 /** Fills `table` (created if missing) so it holds exactly the source's rows in (after, upto]. */
 async function syncTail(ctx: AppContext, d: DuckSession, workspaceId: string, source: Source, after: number, upto: number) {
@@ -73,15 +67,8 @@ async function syncTail(ctx: AppContext, d: DuckSession, workspaceId: string, so
   tails.set(key, st);
 }
 
-export interface WarehouseState {
-  /** changes whenever data that analytics reads changes: the cache key's data part */
-  version: string;
-  snapshotRows: number;
-  tailRows: number;
-}
-
 /** Opens the workspace's views in a DuckDB session. */
-export async function openWarehouse(ctx: AppContext, d: DuckSession, workspaceId: string): Promise<WarehouseState> {
+async function openWarehouse(ctx: AppContext, d: DuckSession, workspaceId: string): Promise<void> {
   const dir = analyticsDir(ctx, workspaceId);
   let info = await readState(ctx, workspaceId);
   if (info.tailRows > TAIL_LIMIT) {
@@ -89,7 +76,7 @@ export async function openWarehouse(ctx: AppContext, d: DuckSession, workspaceId
     await snapshotWorkspace(ctx, workspaceId, { settle: true });
     info = await readState(ctx, workspaceId);
   }
-  await locked(workspaceId, async () => {
+  await tailQueue.run(workspaceId, async () => {
     for (const s of ['events', 'orders', 'refunds'] as const) await syncTail(ctx, d, workspaceId, SOURCES[s], info.marks[s] ?? 0, info.max[s]);
   });
   const files = (source: string) => info.parts.filter((p) => p.source === source).map((p) => literal(path.join(dir, p.file)));
@@ -147,7 +134,6 @@ export async function openWarehouse(ctx: AppContext, d: DuckSession, workspaceId
     SELECT c.canonical_id AS cid, e.ts, e.event FROM (${union('events')}) e JOIN cust c ON c.id = e.customer_id WHERE e.type IN ('track', 'page', 'screen')
     UNION ALL
     SELECT c.canonical_id, o.placed_at, 'order_completed' FROM (${union('orders')}) o JOIN cust c ON c.id = o.customer_id WHERE o.kind = 'sale'`);
-  return { version: info.version, snapshotRows: info.parts.reduce((s, p) => s + Number(p.rows), 0), tailRows: info.tailRows };
 }
 
 /**
@@ -165,10 +151,9 @@ async function readState(ctx: AppContext, workspaceId: string) {
   return withTenant(ctx.db, workspaceId, async (tx) => {
     const parts = await liveParts(tx);
     const marks = await watermarks(tx);
-    const { rows } = await tx.query<{ events: number; orders: number; refunds: number; customers: number; merged: Date | null }>(
+    const { rows } = await tx.query<{ events: number; orders: number; refunds: number }>(
       `SELECT (SELECT COALESCE(max(id), 0) FROM events WHERE workspace_id = $1) AS events, (SELECT COALESCE(max(id), 0) FROM orders WHERE workspace_id = $1) AS orders,
-              (SELECT COALESCE(max(id), 0) FROM refunds WHERE workspace_id = $1) AS refunds, (SELECT COALESCE(max(id), 0) FROM customers WHERE workspace_id = $1) AS customers,
-              (SELECT max(greatest(created_at, undone_at)) FROM merges WHERE workspace_id = $1) AS merged`, [workspaceId]);
+              (SELECT COALESCE(max(id), 0) FROM refunds WHERE workspace_id = $1) AS refunds`, [workspaceId]);
     const max = { events: Number(rows[0].events), orders: Number(rows[0].orders), refunds: Number(rows[0].refunds) };
     const snap = parts.find((p) => p.source === 'customers');
     // Profiles newer than the copy, and profiles merged or unmerged since it was taken.
@@ -180,10 +165,7 @@ async function readState(ctx: AppContext, workspaceId: string) {
               SELECT unnest(ARRAY[winner_id, loser_id]) FROM merges WHERE workspace_id = $1 AND (created_at > $3 OR undone_at > $3)))`,
       [workspaceId, snap ? Number(snap.last_id) : 0, snap?.created_at ?? new Date(0)]);
     const tailRows = (['events', 'orders', 'refunds'] as const).reduce((s, k) => s + Math.max(0, max[k] - (marks[k] ?? 0)), 0);
-    return {
-      parts, marks, max, recentCustomers: recent.rows, tailRows,
-      version: `${max.events}:${max.orders}:${max.refunds}:${rows[0].customers}:${rows[0].merged ? new Date(rows[0].merged).getTime() : 0}:${snap?.file ?? ''}`,
-    };
+    return { parts, marks, max, recentCustomers: recent.rows, tailRows };
   });
 }
 
@@ -208,6 +190,9 @@ export async function dataVersion(ctx: AppContext, workspaceId: string, extras: 
 }
 
 /** Runs fn against the workspace's views (a fresh DuckDB connection, interrupted past limitMs). */
-export async function inWarehouse<T>(ctx: AppContext, workspaceId: string, fn: (d: DuckSession, state: WarehouseState) => Promise<T>, limitMs?: number): Promise<T> {
-  return withDuck(async (d) => fn(d, await openWarehouse(ctx, d, workspaceId)), limitMs);
+export async function inWarehouse<T>(ctx: AppContext, workspaceId: string, fn: (d: DuckSession) => Promise<T>, limitMs?: number): Promise<T> {
+  return withDuck(async (d) => {
+    await openWarehouse(ctx, d, workspaceId);
+    return fn(d);
+  }, limitMs);
 }
