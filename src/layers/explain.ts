@@ -18,6 +18,8 @@ export interface LayerExplanation {
 export async function explainLayers(tx: TenantTx, customerIds: number[]): Promise<{ rfmComputedAt: Date | null; quadrantComputedAt: Date | null; customers: LayerExplanation[] }> {
   const rfm = await layerConfig(tx, 'rfm');
   const quad = await layerConfig(tx, 'quadrant');
+  const rfmConfig = rfmConfigSchema.parse(rfm.config);
+  const quadConfig = quadrantConfigSchema.parse(quad.config);
   const { rows: facts } = await tx.query<{ id: number; canonical_id: number; known: boolean; order_count: number; total_spent: string; last_order_at: Date | null }>(
     `SELECT id, canonical_id, NOT is_anonymous AS known, order_count, total_spent, last_order_at FROM customers WHERE id = ANY($1)`, [customerIds]);
   const { rows: tagged } = await tx.query<{ customer_id: number; key: string; source: string }>(
@@ -28,10 +30,9 @@ export async function explainLayers(tx: TenantTx, customerIds: number[]): Promis
   // Activity in the quadrant run's two windows, over every profile merged into each customer.
   const activity = new Map<number, { cur: number; prev: number }>();
   if (quad.computedAt) {
-    const config = quadrantConfigSchema.parse(quad.config);
     const end = new Date(quad.computedAt);
-    const split = new Date(end.getTime() - config.periodDays * DAY);
-    const start = new Date(end.getTime() - 2 * config.periodDays * DAY);
+    const split = new Date(end.getTime() - quadConfig.periodDays * DAY);
+    const start = new Date(end.getTime() - 2 * quadConfig.periodDays * DAY);
     const { rows } = await tx.query<{ id: number; cur: number; prev: number }>(
       `WITH profiles AS (SELECT id, canonical_id FROM customers WHERE canonical_id = ANY($1)),
             a AS (SELECT customer_id, ts AS at FROM events WHERE customer_id IN (SELECT id FROM profiles) AND type IN ('track', 'page', 'screen') AND ts > $2 AND ts <= $4
@@ -48,17 +49,16 @@ export async function explainLayers(tx: TenantTx, customerIds: number[]): Promis
     let rfmPart: LayerExplanation['rfm'] = null;
     if (rfm.computedAt && rfm.summary?.cuts && f.order_count > 0 && f.last_order_at) {
       const recencyDays = Math.floor((new Date(rfm.computedAt).getTime() - new Date(f.last_order_at).getTime()) / DAY);
-      const one = scoreOne({ id: customerId, recencyDays, frequency: f.order_count, monetary: Number(f.total_spent) }, rfm.summary.cuts as RfmCuts, rfmConfigSchema.parse(rfm.config));
+      const one = scoreOne({ id: customerId, recencyDays, frequency: f.order_count, monetary: Number(f.total_spent) }, rfm.summary.cuts as RfmCuts, rfmConfig);
       rfmPart = { cell: one.cell, taggedCell: taggedCell(customerId, 'model:rfm'), scores: one.scores };
     }
     let quadPart: LayerExplanation['quadrant'] = null;
     if (quad.computedAt && f.known) {
-      const config = quadrantConfigSchema.parse(quad.config);
       const a = activity.get(customerId) ?? { cur: 0, prev: 0 };
       const spent = Number(f.total_spent);
       const threshold = quad.summary?.highValueFrom ?? Infinity;
       quadPart = {
-        cell: quadrantOf(spent, a.cur, a.prev, threshold, config).key, taggedCell: taggedCell(customerId, 'model:quadrant'),
+        cell: quadrantOf(spent, a.cur, a.prev, threshold, quadConfig).key, taggedCell: taggedCell(customerId, 'model:quadrant'),
         spent, activity: a.cur, previous: a.prev, change: a.prev ? (a.cur - a.prev) / a.prev : null,
       };
     }
