@@ -1,25 +1,20 @@
 // Tags, segments and layers in a real browser, on a small demo brand.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Browser, Page } from 'playwright-core';
-import { screenshot, signedInPage } from './helpers/browser.ts';
-import { startPlatform, type TestPlatform } from './helpers/platform.ts';
-import { loadDemo } from '../src/demo/load.ts';
+import type { Page } from 'playwright-core';
+import { demoConsole, screenshot } from './helpers/browser.ts';
+import type { TestPlatform } from './helpers/platform.ts';
 
 describe('segments, tags and layers in the console', () => {
   let t: TestPlatform;
-  let browser: Browser;
   let page: Page;
+  let session: Awaited<ReturnType<typeof demoConsole>> | undefined;
 
   before(async () => {
-    t = await startPlatform('pglite');
-    await loadDemo(t.platform.ctx, { customers: 300, seed: 5, workspaceId: t.ws.id });
-    ({ browser, page } = await signedInPage(t));
+    session = await demoConsole({ customers: 300, seed: 5 });
+    ({ t, page } = session);
   });
-  after(async () => {
-    await browser?.close();
-    await t?.close();
-  });
+  after(async () => session?.close());
 
   it('builds a segment with a live count, saves it and shows its size', async () => {
     await page.goto(`${t.url}/segments`);

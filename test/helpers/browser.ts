@@ -4,7 +4,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { loginCookie, type TestPlatform } from './platform.ts';
+import { loginCookie, startPlatform, type TestPlatform } from './platform.ts';
+import { loadDemo } from '../../src/demo/load.ts';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -22,6 +23,20 @@ export async function signedInPage(t: TestPlatform): Promise<{ browser: Browser;
   const [name, value] = (await loginCookie(t)).split('=');
   await context.addCookies([{ name, value, url: t.url }]);
   return { browser, page: await context.newPage() };
+}
+
+/** A platform on embedded PGlite with a small demo brand, and a page signed in to its console. */
+export async function demoConsole(demo: { customers: number; seed: number }): Promise<{ t: TestPlatform; browser: Browser; page: Page; close(): Promise<void> }> {
+  const t = await startPlatform('pglite');
+  await loadDemo(t.platform.ctx, { ...demo, workspaceId: t.ws.id });
+  const { browser, page } = await signedInPage(t);
+  return {
+    t, browser, page,
+    async close() {
+      await browser.close();
+      await t.close();
+    },
+  };
 }
 
 const SHOTS = path.join(os.tmpdir(), 'siyu-shots');
