@@ -166,6 +166,27 @@ for (const engine of ENGINES) {
       assert.equal(seg.size, counts[3]);
     });
 
+    it('filters metrics by a segment or a tag and breaks a funnel down by a segment', async () => {
+      // The segment (and its tag) exported from the funnel above: customers who bought again.
+      const members = `SELECT m.customer_id FROM segment_members m JOIN segments s ON s.workspace_id = m.workspace_id AND s.id = m.segment_id WHERE s.workspace_id = $1 AND s.key = 'funnel_repeaters'`;
+      const want = await pg<{ orders: number }>(
+        `SELECT count(*)::int AS orders FROM orders o JOIN customers c ON c.workspace_id = o.workspace_id AND c.id = o.customer_id
+          WHERE o.workspace_id = $1 AND o.kind = 'sale' AND o.placed_at >= $2 AND o.placed_at < $3 AND c.canonical_id IN (${members})`, [from, to]);
+      assert.ok(want.orders > 0);
+      assert.equal((await metric({ metric: 'orders', filters: { segment: 'funnel_repeaters' } })).value, want.orders);
+      assert.equal((await metric({ metric: 'orders', filters: { tag: 'funnel_funnel_repeaters' } })).value, want.orders);
+      const split = await t.api('POST', '/v1/analytics/funnels', {
+        from, to, window: { value: 180, unit: 'day' }, breakdown: { kind: 'segment', segment: 'funnel_repeaters' },
+        steps: [{ event: 'order_completed', where: [{ property: 'order_index', op: 'eq', value: 1 }] }, { event: 'order_completed', where: [{ property: 'order_index', op: 'gte', value: 2 }] }],
+      });
+      assert.equal(split.status, 200, JSON.stringify(split.body));
+      const inSegment = split.body.breakdown.find((b: any) => b.key === 'funnel_repeaters');
+      const outside = split.body.breakdown.find((b: any) => b.key === '非 funnel_repeaters');
+      assert.equal(inSegment.steps[0].customers + outside.steps[0].customers, split.body.steps[0].customers, 'the breakdown adds up');
+      const size = (await t.api('GET', '/v1/segments/funnel_repeaters')).body.size;
+      assert.ok(inSegment.steps[0].customers > 0 && inSegment.steps[0].customers <= size, `${inSegment.steps[0].customers} first buyers of ${size} members`);
+    });
+
     it('builds cohorts with retention and LTV, common paths, and attribution with ROI', async () => {
       const ret = await t.api('POST', '/v1/analytics/retention', { from, to, cohort: 'first_order', returnOn: { kind: 'order' }, period: 'month', periods: 6 });
       assert.equal(ret.status, 200, JSON.stringify(ret.body));
