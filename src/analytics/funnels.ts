@@ -9,7 +9,7 @@ import { withTenant } from '../kernel/tenant.ts';
 import { badRequest } from '../kernel/errors.ts';
 import { literal, type DuckSession } from './duck.ts';
 import { assertKnown, eventMatch, matchSql, viewFor } from './events-filter.ts';
-import { filtersSchema, ts, type Filters } from './scope.ts';
+import { filtersSchema, idsTable, membersOf, ts, type Filters } from './scope.ts';
 
 const MAX_WINDOW_S = 180 * 86_400;
 
@@ -56,13 +56,8 @@ async function breakdownSqlOf(ctx: AppContext, workspaceId: string, d: DuckSessi
   if (!b) return `''`;
   if (b.kind === 'property') return `coalesce(json_extract_string(a.properties, ${literal(`$."${b.property.replace(/"/g, '')}"`)}), '(无)')`;
   if (b.kind === 'source') return `coalesce(p.source_channel, '(未知)')`;
-  const members = await withTenant(ctx.db, workspaceId, async (tx) => {
-    const { rows } = await tx.query<{ id: number }>(`SELECT id FROM segments WHERE workspace_id = $1 AND key = $2 AND deleted_at IS NULL`, [workspaceId, b.segment]);
-    if (!rows[0]) throw badRequest('breakdown.segment', `unknown segment "${b.segment}"`);
-    return (await tx.query<{ c: number }>(`SELECT customer_id AS c FROM segment_members WHERE workspace_id = $1 AND segment_id = $2`, [workspaceId, rows[0].id])).rows.map((r) => Number(r.c));
-  });
-  await d.run(`CREATE OR REPLACE TEMP TABLE breakdown_members (cid BIGINT)`);
-  for (let i = 0; i < members.length; i += 10_000) await d.run(`INSERT INTO breakdown_members VALUES ${members.slice(i, i + 10_000).map((m) => `(${m})`).join(',')}`);
+  const members = await withTenant(ctx.db, workspaceId, (tx) => membersOf(tx, 'segment', b.segment, 'breakdown.segment'));
+  await idsTable(ctx, workspaceId, d, 'breakdown_members', members);
   return `CASE WHEN a.cid IN (SELECT cid FROM breakdown_members) THEN ${literal(`${b.segment}`)} ELSE ${literal(`非 ${b.segment}`)} END`;
 }
 

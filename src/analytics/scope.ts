@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import type { AppContext } from '../kernel/context.ts';
-import { withTenant } from '../kernel/tenant.ts';
+import { withTenant, type TenantTx } from '../kernel/tenant.ts';
 import { badRequest } from '../kernel/errors.ts';
 import { literal, type DuckSession } from './duck.ts';
 import { analyticsDir } from './snapshots.ts';
@@ -40,6 +40,25 @@ export function checkRange(r: { from: Date; to: Date }, field = 'to') {
 /** The same length of time just before, for "vs previous period". */
 export const previousRange = <T extends { from: Date; to: Date }>(r: T): T => ({ ...r, from: new Date(2 * r.from.getTime() - r.to.getTime()), to: r.from });
 
+/** The members of a segment or tag by key; an unknown key is refused naming `field`. */
+export async function membersOf(tx: TenantTx, kind: 'segment' | 'tag', key: string, field: string): Promise<number[]> {
+  const { rows } = await tx.query<{ id: number }>(`SELECT id FROM ${kind === 'segment' ? 'segments' : 'tags'} WHERE workspace_id = $1 AND key = $2 AND deleted_at IS NULL`, [tx.workspaceId, key]);
+  if (!rows[0]) throw badRequest(field, `unknown ${kind} "${key}"`);
+  const members = kind === 'segment'
+    ? `SELECT customer_id AS c FROM segment_members WHERE workspace_id = $1 AND segment_id = $2`
+    : `SELECT customer_id AS c FROM customer_tags WHERE workspace_id = $1 AND tag_id = $2`;
+  return (await tx.query<{ c: number }>(members, [tx.workspaceId, rows[0].id])).rows.map((r) => Number(r.c));
+}
+
+/** Customer ids as a temporary table `name (cid)` in the session, through a file: a million ids in one statement. */
+export async function idsTable(ctx: AppContext, workspaceId: string, d: DuckSession, name: string, ids: number[]) {
+  const file = path.join(analyticsDir(ctx, workspaceId), `${name}-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}.json`);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, JSON.stringify(ids.map((id) => ({ cid: id }))));
+  await d.run(`CREATE OR REPLACE TEMP TABLE ${name} AS SELECT cid::BIGINT AS cid FROM read_json(${literal(file)}, columns = {'cid': 'BIGINT'})`);
+  fs.rmSync(file, { force: true });
+}
+
 /** SQL conditions for the filters: on a customer id column, and on an order alias. */
 export interface Scope {
   who: (col: string) => string;
@@ -54,16 +73,8 @@ export interface Scope {
 export async function applyFilters(ctx: AppContext, workspaceId: string, d: DuckSession, f: Filters): Promise<Scope> {
   const lists: number[][] = [];
   if (f.segment || f.tag) await withTenant(ctx.db, workspaceId, async (tx) => {
-    if (f.segment) {
-      const { rows } = await tx.query<{ id: number }>(`SELECT id FROM segments WHERE workspace_id = $1 AND key = $2 AND deleted_at IS NULL`, [workspaceId, f.segment]);
-      if (!rows[0]) throw badRequest('filters.segment', `unknown segment "${f.segment}"`);
-      lists.push((await tx.query<{ c: number }>(`SELECT customer_id AS c FROM segment_members WHERE workspace_id = $1 AND segment_id = $2`, [workspaceId, rows[0].id])).rows.map((r) => Number(r.c)));
-    }
-    if (f.tag) {
-      const { rows } = await tx.query<{ id: number }>(`SELECT id FROM tags WHERE workspace_id = $1 AND key = $2 AND deleted_at IS NULL`, [workspaceId, f.tag]);
-      if (!rows[0]) throw badRequest('filters.tag', `unknown tag "${f.tag}"`);
-      lists.push((await tx.query<{ c: number }>(`SELECT customer_id AS c FROM customer_tags WHERE workspace_id = $1 AND tag_id = $2`, [workspaceId, rows[0].id])).rows.map((r) => Number(r.c)));
-    }
+    if (f.segment) lists.push(await membersOf(tx, 'segment', f.segment, 'filters.segment'));
+    if (f.tag) lists.push(await membersOf(tx, 'tag', f.tag, 'filters.tag'));
   });
   const conds: string[] = [];
   if (lists.length) {
@@ -73,11 +84,7 @@ export async function applyFilters(ctx: AppContext, workspaceId: string, d: Duck
       const s = new Set(l);
       ids = ids.filter((i) => s.has(i));
     }
-    const file = path.join(analyticsDir(ctx, workspaceId), `scope-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}.json`);
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, JSON.stringify(ids.map((id) => ({ cid: id }))));
-    await d.run(`CREATE OR REPLACE TEMP TABLE scope_ids AS SELECT cid::BIGINT AS cid FROM read_json(${literal(file)}, columns = {'cid': 'BIGINT'})`);
-    fs.rmSync(file, { force: true });
+    await idsTable(ctx, workspaceId, d, 'scope_ids', ids);
     conds.push(`%s IN (SELECT cid FROM scope_ids)`);
   }
   if (f.source) conds.push(`%s IN (SELECT cid FROM ppl WHERE source_channel = ${literal(f.source)})`);
