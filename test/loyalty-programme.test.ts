@@ -146,7 +146,38 @@ for (const engine of ENGINES) {
         const bought = await t.api('POST', `/v1/loyalty/members/${a}/coupons`, { template_id: tenPct, reference: 'buy-a' });
         assert.equal(bought.status, 201);
         assert.equal(await balance(a), before - 100);
-        assert.ok((await events(a)).includes('coupon_issued'));
+        const issued = (await timeline(a)).find((e: any) => e.event === 'coupon_issued' && e.properties.template_id === fifty);
+        assert.equal(issued.properties.text, '满300减50元');
+        assert.equal(new Date(issued.properties.valid_to).getTime(), clock.now().getTime() + 10 * DAY);
+      });
+
+      it('refuses paused, ended and tier-only templates with the reason, leaving nothing behind', async () => {
+        const vip = (await order('cp-vip', 1200)).customerId;
+        const claim = (id: number, template: number, reference: string) => t.api('POST', `/v1/loyalty/members/${id}/coupons`, { template_id: template, reference });
+        const held = async (id: number) => (await t.api('GET', `/v1/loyalty/members/${id}/coupons`)).body.coupons.length as number;
+        const heldBefore = await held(a);
+
+        const silver = await t.api('POST', '/v1/loyalty/coupon-templates', { kind: 'shipping', name: '银卡包邮', shippingOff: 1000, tiers: ['silver', 'gold'] });
+        const notSilver = await claim(a, silver.body.id, 'tier-a');
+        assert.equal(notSilver.status, 409);
+        assert.equal(notSilver.body.error.code, 'tier_required');
+        assert.match(notSilver.body.error.message, /this member is bronze/);
+        assert.equal((await claim(vip, silver.body.id, 'tier-vip')).status, 201);
+
+        const paused = await t.api('POST', '/v1/loyalty/coupon-templates', { kind: 'gift', name: '暂停礼', gift: '贴纸' });
+        await t.api('POST', `/v1/loyalty/coupon-templates/${paused.body.id}/status`, { status: 'paused' });
+        assert.equal((await claim(a, paused.body.id, 'paused-a')).body.error.code, 'template_paused');
+        await t.api('POST', `/v1/loyalty/coupon-templates/${paused.body.id}/status`, { status: 'active' });
+        assert.equal((await claim(a, paused.body.id, 'paused-a')).status, 201, 'a refused reference may be used again');
+
+        const from = new Date(clock.now().getTime() - 10 * DAY).toISOString();
+        const to = new Date(clock.now().getTime() - DAY).toISOString();
+        const ended = await t.api('POST', '/v1/loyalty/coupon-templates', { kind: 'gift', name: '过期礼', gift: '贴纸', validity: { kind: 'fixed', from, to } });
+        const late = await claim(a, ended.body.id, 'ended-a');
+        assert.equal(late.body.error.code, 'template_ended');
+        assert.match(late.body.error.message, /ended on/);
+        assert.equal(await held(a), heldBefore + 1, 'only the resumed gift was issued');
+        assert.equal((await claim(a, 999_999, 'nothing')).status, 404);
       });
 
       it('validates, locks for one checkout, refuses a second checkout and foreign members, then confirms once', async () => {

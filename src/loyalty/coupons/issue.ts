@@ -1,15 +1,17 @@
 // Issuing a coupon to a member — by an operator, a bulk job, a points purchase, the mall, a referral or a journey.
 // Idempotent by key. The per-member limit holds under concurrency through a unique (template, member, slot); stock
 // is taken last, by one conditional UPDATE of the template row (the database refuses issued > stock), so the hot
-// row of a popular coupon is locked only for the end of each transaction.
+// row of a popular coupon is locked only for the end of each transaction. Both happen in siyu_issue_coupon
+// (migrations/0012), one round trip per claim.
 import { randomBytes } from 'node:crypto';
-import type { TenantTx } from '../../kernel/tenant.ts';
+import type { Db, Queryable } from '../../kernel/db.ts';
+import { type TenantTx, withTenant } from '../../kernel/tenant.ts';
 import { AppError, notFound } from '../../kernel/errors.ts';
 import { emitEntries } from '../events.ts';
 import { loadProgram } from '../program.ts';
 import { memberTier, tiersOn } from '../tiers.ts';
 import { redeem } from '../ledger.ts';
-import { describe, templateView, type Template, validityFor } from './templates.ts';
+import { templateView, type Template } from './templates.ts';
 
 export interface Coupon {
   id: number;
@@ -30,9 +32,13 @@ export interface Coupon {
   duplicate?: boolean;
 }
 
+// Rows come from SQL (timestamps as Dates) or from siyu_issue_coupon's jsonb (timestamps as ISO text).
+const at = (v: Date | string | null) => (v === null || v instanceof Date ? v : new Date(v));
+
 export const couponView = (r: any): Coupon => ({
   ...r, id: Number(r.id), template_id: Number(r.template_id), customer_id: Number(r.customer_id),
   discount: r.discount === null ? null : Number(r.discount), slot: undefined, idempotency_key: undefined, workspace_id: undefined,
+  valid_from: at(r.valid_from), valid_to: at(r.valid_to), locked_until: at(r.locked_until), issued_at: at(r.issued_at), redeemed_at: at(r.redeemed_at),
 });
 
 // Codes people can read out at a till: no 0/O or 1/I.
@@ -54,92 +60,83 @@ export interface IssueSource {
   paid?: boolean;
 }
 
+/** What siyu_issue_coupon (migrations/0012) answered. */
+type Outcome =
+  | { outcome: 'issued' | 'replay'; coupon: any }
+  | { outcome: 'refused'; reason: 'template_paused' | 'template_ended' | 'out_of_stock' | 'coupon_limit' | 'busy'; template: any }
+  | { outcome: 'gated'; template: any; root: number }
+  | { outcome: 'no_template' | 'no_customer' };
+
+// A few fresh codes per call: a code already taken (one in 32^12) costs the next one, not a round trip.
+const CODES_PER_CALL = 3;
+
+async function attempt(q: Queryable, ws: string, templateId: number, customerId: number, s: IssueSource, sourceType: string, now: Date, gatesChecked: boolean): Promise<Outcome> {
+  const { rows } = await q.query<{ r: Outcome }>(
+    `SELECT siyu_issue_coupon($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) AS r`,
+    [ws, templateId, customerId, s.key, Array.from({ length: CODES_PER_CALL }, newCode), sourceType, s.sourceId, now, !!s.paid, gatesChecked],
+  );
+  return rows[0].r;
+}
+
+/** The coupon issued or replayed, or the refusal as an error that says why. */
+function settle(o: Outcome, templateId: number, customerId: number): Coupon {
+  switch (o.outcome) {
+    case 'issued': return couponView(o.coupon);
+    case 'replay': return { ...couponView(o.coupon), duplicate: true };
+    case 'no_template': throw notFound(`coupon template ${templateId}`);
+    case 'no_customer': throw notFound(`customer ${customerId}`);
+    case 'gated': throw new Error('siyu_issue_coupon: gated after the gates were checked');
+    case 'refused': {
+      const t = templateView(o.template);
+      switch (o.reason) {
+        case 'template_paused': throw refused(o.reason, `template_id: "${t.name}" is paused; resume it to issue`);
+        case 'template_ended': throw refused(o.reason, `template_id: "${t.name}" ended on ${(t.rules.validity as { to: string }).to}`);
+        case 'out_of_stock': throw refused(o.reason, `template_id: "${t.name}" is out of stock (${t.stock} issued)`);
+        case 'coupon_limit': throw refused(o.reason, `template_id: a member may hold ${t.rules.perCustomer} of "${t.name}"; this member has them already`);
+        case 'busy': throw refused(o.reason, 'template_id: too many concurrent claims for this member; try again');
+      }
+    }
+  }
+}
+
 /**
- * Issues one coupon of the template to the member (their surviving profile). Refused with a reason when the template
- * is paused or over, the member's tier may not have it, the member reached the per-member limit, or stock ran out.
- * A template with a points price charges the points in the same transaction unless the caller paid already (an
- * operator claim of such a template is recorded as a points purchase).
+ * Issues one coupon of the template to the member (their surviving profile), inside the caller's tenant transaction.
+ * Refused with a reason when the template is paused or over, the member's tier may not have it, the member reached
+ * the per-member limit, or stock ran out. A template with a points price charges the points in the same transaction
+ * unless the caller paid already (an operator claim of such a template is recorded as a points purchase).
  *
- * A claim is three statements in the common case, since a popular coupon is claimed by many at once: the template,
- * the member's surviving profile and any replay in one read; the member's next slot taken by one insert; the event
- * and the stock in one statement at the end.
+ * The database does the claim in one call (siyu_issue_coupon): a popular coupon is claimed by many at once, and
+ * the stock is taken at the very end so its row is locked the least. Tier lists and points prices are checked here,
+ * between a first call that answers "gated" and a second that issues.
  */
 export async function issueCoupon(tx: TenantTx, templateId: number, customerId: number, s: IssueSource, now: Date): Promise<Coupon> {
-  const ws = tx.workspaceId;
-  const { rows: found } = await tx.query(
-    `SELECT t.*, (SELECT c.id FROM coupons c WHERE c.workspace_id = $1 AND c.idempotency_key = $3) AS prior_id,
-            (SELECT canonical_id FROM customers WHERE workspace_id = $1 AND id = $4) AS root
-       FROM coupon_templates t WHERE t.workspace_id = $1 AND t.id = $2`,
-    [ws, templateId, s.key, customerId],
-  );
-  if (!found[0]) throw notFound(`coupon template ${templateId}`);
-  if (found[0].prior_id != null) return replayOf(tx, s.key);
-  if (found[0].root == null) throw notFound(`customer ${customerId}`);
-  const root = Number(found[0].root);
-  const t = templateView(found[0]);
-  await assertIssuable(tx, t, root, now);
-  const { from, to } = validityFor(t.rules, now);
-  const sourceType = s.sourceType === 'operator' && t.rules.pointsPrice > 0 && !s.paid ? 'points' : s.sourceType;
-
-  // The member's next slot, if under the per-member limit; a concurrent claim of the same slot waits for the other
-  // and then looks again.
-  let row: any;
-  for (let attempt = 0; !row; attempt++) {
-    const inserted = await tx.query(
-      `INSERT INTO coupons (workspace_id, template_id, customer_id, slot, code, valid_from, valid_to, source_type, source_id, idempotency_key, issued_at)
-       SELECT $1, $2, $3, held.next, $4, $5, $6, $7, $8, $9, $10
-         FROM (SELECT count(*) FILTER (WHERE status <> 'void') AS live, COALESCE(max(slot), 0) + 1 AS next
-                 FROM coupons WHERE workspace_id = $1 AND template_id = $2 AND customer_id = $3) held
-        WHERE $11::int = 0 OR held.live < $11::int
-       ON CONFLICT DO NOTHING RETURNING *`,
-      [ws, templateId, root, newCode(), from, to, sourceType, s.sourceId, s.key, now, t.rules.perCustomer],
-    );
-    row = inserted.rows[0];
-    if (row) break;
-    // Nothing inserted: a replay that raced us, the limit, or a slot another claim took first.
-    const { rows: why } = await tx.query<{ replay: boolean; live: number }>(
-      `SELECT EXISTS (SELECT 1 FROM coupons WHERE workspace_id = $1 AND idempotency_key = $4) AS replay,
-              count(*) FILTER (WHERE status <> 'void')::int AS live FROM coupons WHERE workspace_id = $1 AND template_id = $2 AND customer_id = $3`,
-      [ws, templateId, root, s.key],
-    );
-    if (why[0].replay) return replayOf(tx, s.key);
-    if (t.rules.perCustomer > 0 && why[0].live >= t.rules.perCustomer) {
-      throw refused('coupon_limit', `template_id: a member may hold ${t.rules.perCustomer} of "${t.name}"; this member has them already`);
-    }
-    if (attempt >= 5) throw refused('busy', 'template_id: too many concurrent claims for this member; try again');
-  }
-  const coupon = couponView(row);
-  if (t.rules.pointsPrice > 0 && !s.paid) {
+  const first = await attempt(tx, tx.workspaceId, templateId, customerId, s, s.sourceType, now, false);
+  if (first.outcome !== 'gated') return settle(first, templateId, customerId);
+  const t = templateView(first.template);
+  const root = Number(first.root);
+  await assertTier(tx, t, root);
+  const charge = t.rules.pointsPrice > 0 && !s.paid;
+  const coupon = settle(await attempt(tx, tx.workspaceId, templateId, customerId, s, s.sourceType === 'operator' && charge ? 'points' : s.sourceType, now, true), templateId, customerId);
+  if (charge && !coupon.duplicate) {
     const entry = await redeem(tx, root, t.rules.pointsPrice, { sourceType: 'coupon', sourceId: String(coupon.id), key: `coupon:${s.key}`, detail: { template: t.id, code: coupon.code } }, now);
     await emitEntries(tx, [entry]);
   }
-  // Last: the timeline event and one from stock, together. The template row stays locked from here to commit.
-  const event = {
-    coupon_id: coupon.id, template_id: t.id, template: t.name, kind: t.kind, text: describe(t.rules).zh, source: sourceType, valid_to: to.toISOString(),
-  };
-  const { rows: took } = await tx.query(
-    `WITH took AS (UPDATE coupon_templates SET issued = issued + 1 WHERE workspace_id = $1 AND id = $2 AND (stock IS NULL OR issued < stock) RETURNING issued),
-          ev AS (INSERT INTO events (workspace_id, message_id, customer_id, type, event, properties, ts)
-                 SELECT $1, $3, $4, 'track', 'coupon_issued', $5, $6 WHERE EXISTS (SELECT 1 FROM took) ON CONFLICT DO NOTHING)
-     SELECT count(*)::int AS n FROM took`,
-    [ws, templateId, `coupon-issued:${coupon.id}`, root, JSON.stringify(event), now],
-  );
-  if (took[0].n === 0) throw refused('out_of_stock', `template_id: "${t.name}" is out of stock (${t.stock} issued)`);
   return coupon;
 }
 
-async function replayOf(tx: TenantTx, key: string): Promise<Coupon> {
-  const { rows } = await tx.query(`SELECT * FROM coupons WHERE workspace_id = $1 AND idempotency_key = $2`, [tx.workspaceId, key]);
-  return { ...couponView(rows[0]), duplicate: true };
+/**
+ * issueCoupon as a transaction of its own: one round trip to the database when the template has no tier list and
+ * no points price (the claim-centre rush), a tenant transaction around issueCoupon otherwise.
+ */
+export async function claimCoupon(db: Db, workspaceId: string, templateId: number, customerId: number, s: IssueSource, now: Date): Promise<Coupon> {
+  const o = await attempt(db, workspaceId, templateId, customerId, s, s.sourceType, now, false);
+  if (o.outcome !== 'gated') return settle(o, templateId, customerId);
+  return withTenant(db, workspaceId, (tx) => issueCoupon(tx, templateId, customerId, s, now));
 }
 
-async function assertIssuable(tx: TenantTx, t: Template, root: number, now: Date) {
-  if (t.status !== 'active') throw refused('template_paused', `template_id: "${t.name}" is paused; resume it to issue`);
-  if (t.rules.validity.kind === 'fixed' && new Date(t.rules.validity.to) <= now) throw refused('template_ended', `template_id: "${t.name}" ended on ${t.rules.validity.to}`);
-  if (t.stock !== null && t.issued >= t.stock) throw refused('out_of_stock', `template_id: "${t.name}" is out of stock (${t.stock} issued)`);
-  if (t.rules.tiers.length > 0) {
-    const program = await loadProgram(tx);
-    const tier = tiersOn(program) ? (await memberTier(tx, program.tiers, root)).level.key : null;
-    if (!tier || !t.rules.tiers.includes(tier)) throw refused('tier_required', `template_id: "${t.name}" is for ${t.rules.tiers.join(', ')} members; this member is ${tier ?? 'not in a tier'}`);
-  }
+async function assertTier(tx: TenantTx, t: Template, root: number) {
+  if (t.rules.tiers.length === 0) return;
+  const program = await loadProgram(tx);
+  const tier = tiersOn(program) ? (await memberTier(tx, program.tiers, root)).level.key : null;
+  if (!tier || !t.rules.tiers.includes(tier)) throw refused('tier_required', `template_id: "${t.name}" is for ${t.rules.tiers.join(', ')} members; this member is ${tier ?? 'not in a tier'}`);
 }

@@ -10,7 +10,7 @@ import { memberRoot } from '../ledger.ts';
 import { loadProgram } from '../program.ts';
 import { actorName, answer, idParams, memberParams, reference } from '../http.ts';
 import { createTemplate, describe, getTemplate, TEMPLATE_SELECT, templateSchema, templateView } from './templates.ts';
-import { couponView, issueCoupon } from './issue.ts';
+import { claimCoupon, couponView } from './issue.ts';
 import { checkoutOrderSchema, confirmCoupons, lockCoupons, releaseCoupons, validateCoupons } from './checkout.ts';
 import { createIssueJob, getIssueJob } from './jobs.ts';
 
@@ -107,8 +107,8 @@ export function registerCouponRoutes(app: FastifyInstance, ctx: AppContext) {
     },
   }, async (req, reply) => {
     const actor = requirePermission(req, 'loyalty:operate');
-    const coupon = await withTenant(ctx.db, actor.workspaceId, (tx) =>
-      issueCoupon(tx, req.body.template_id, req.params.customerId, { sourceType: 'operator', sourceId: req.body.reference, key: `claim:${req.body.reference}` }, ctx.clock.now()));
+    const coupon = await claimCoupon(ctx.db, actor.workspaceId, req.body.template_id, req.params.customerId,
+      { sourceType: 'operator', sourceId: req.body.reference, key: `claim:${req.body.reference}` }, ctx.clock.now());
     if (!coupon.duplicate) ctx.changes.customersChanged(actor.workspaceId, [coupon.customer_id]);
     return answer(reply, coupon);
   });

@@ -1,6 +1,7 @@
 // Coupon templates (券模板): what a coupon takes off and when it applies. Four kinds — 满减 (amount off over a
 // threshold), percent off with a cap, a gift, free shipping — with validity, per-member and total limits, stock,
 // stacking and scope (categories, stores, channels). Stored as a validated document; stock and counters are columns.
+// When a coupon is valid (fixed dates, or N days from issue) is worked out where it is issued, in siyu_issue_coupon.
 import { z } from 'zod';
 import type { TenantTx } from '../../kernel/tenant.ts';
 import { notFound } from '../../kernel/errors.ts';
@@ -61,8 +62,8 @@ export const templateView = (r: any): Template => ({
 
 export async function createTemplate(tx: TenantTx, input: TemplateInput, actor: string, now: Date): Promise<Template> {
   const { rows } = await tx.query(
-    `INSERT INTO coupon_templates (workspace_id, name, kind, rules, stock, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *`,
-    [tx.workspaceId, input.name, input.kind, JSON.stringify(input), input.stock, actor, now],
+    `INSERT INTO coupon_templates (workspace_id, name, kind, rules, summary, stock, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *`,
+    [tx.workspaceId, input.name, input.kind, JSON.stringify(input), JSON.stringify(describe(input)), input.stock, actor, now],
   );
   return templateView(rows[0]);
 }
@@ -77,12 +78,6 @@ export async function getTemplate(tx: TenantTx, id: number, { counted = true } =
   const { rows } = await tx.query(`${sql} WHERE t.workspace_id = $1 AND t.id = $2`, [tx.workspaceId, id]);
   if (!rows[0]) throw notFound(`coupon template ${id}`);
   return templateView(rows[0]);
-}
-
-/** When a coupon issued now stops being valid, and from when it is. */
-export function validityFor(t: TemplateInput, issuedAt: Date): { from: Date; to: Date } {
-  if (t.validity.kind === 'fixed') return { from: new Date(t.validity.from), to: new Date(t.validity.to) };
-  return { from: issuedAt, to: new Date(issuedAt.getTime() + t.validity.days * 86_400_000) };
 }
 
 /** A short description for lists and the member's wallet: "满300减50", "8.5折 最多减20元". */
