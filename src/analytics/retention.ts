@@ -5,8 +5,10 @@
 import { z } from 'zod';
 import { literal, type DuckSession } from './duck.ts';
 import { eventMatch, matchSql, assertKnown, viewFor } from './events-filter.ts';
-import { filtersSchema, ts } from './scope.ts';
+import { filtersSchema, localDayNumber, ts } from './scope.ts';
 import { localDate } from '../kernel/time.ts';
+
+const DAY = 86_400_000;
 
 export const retentionSchema = z.object({
   from: z.coerce.date(),
@@ -38,12 +40,19 @@ export async function runRetention(d: DuckSession, r: RetentionRequest, tz: stri
     ? `SELECT o.cid, o.placed_at AS t FROM ord_net o WHERE o.kind = 'sale' AND o.cid IS NOT NULL`
     : `SELECT a.cid, a.ts AS t FROM ${viewFor(r.returnOn.kind === 'event' ? r.returnOn.match : undefined)} a WHERE ${r.returnOn.kind === 'event' ? matchSql(r.returnOn.match) : 'TRUE'}`;
   const diff = (a: string, b: string) => `datediff('${r.period}', ${a}, ${b})`;
+  // Returns are first cut to the days each customer came back (one row per customer and local day, found by
+  // arithmetic where the zone's offset allows), and only those rows are put into periods: a hundred million events
+  // become a few million customer-days before any calendar work. Returns further from the range than a cohort's
+  // first period or its last cannot count, and are left out.
+  const periodDays = r.period === 'month' ? 31 : 7;
+  const span = { from: new Date(r.from.getTime() - periodDays * DAY), to: new Date(r.to.getTime() + (r.periods + 1) * periodDays * DAY) };
   const rows = await d.all(`
     WITH firsts AS (${start}),
          cohort AS (SELECT cid, ${local('t0')} AS c FROM firsts WHERE t0 >= ${ts(r.from)} AND t0 < ${ts(r.to)}),
          sizes AS (SELECT c, count(*) AS size FROM cohort GROUP BY c),
-         back AS (SELECT DISTINCT k.c, k.cid, ${diff('k.c', local('x.t'))} AS k FROM cohort k JOIN (${returns}) x ON x.cid = k.cid
-                   WHERE ${diff('k.c', local('x.t'))} BETWEEN 0 AND ${r.periods}),
+         days AS (SELECT DISTINCT x.cid, ${localDayNumber('x.t', tz, span)} AS dn FROM (${returns}) x WHERE x.t >= ${ts(span.from)} AND x.t < ${ts(span.to)}),
+         back AS (SELECT DISTINCT k.c, k.cid, ${diff('k.c', `date_trunc('${r.period}', DATE '1970-01-01' + x.dn::INTEGER)`)} AS k FROM cohort k JOIN days x ON x.cid = k.cid
+                   WHERE ${diff('k.c', `date_trunc('${r.period}', DATE '1970-01-01' + x.dn::INTEGER)`)} BETWEEN 0 AND ${r.periods}),
          kept AS (SELECT c, k, count(*) AS n FROM back GROUP BY c, k),
          money AS (SELECT k.c, ${diff('k.c', local('o.placed_at'))} AS k, sum(o.net) AS revenue FROM cohort k JOIN ord_net o ON o.cid = k.cid
                     WHERE o.kind = 'sale' AND ${diff('k.c', local('o.placed_at'))} BETWEEN 0 AND ${r.periods} GROUP BY 1, 2)

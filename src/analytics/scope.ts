@@ -9,6 +9,7 @@ import { withTenant, type TenantTx } from '../kernel/tenant.ts';
 import { badRequest } from '../kernel/errors.ts';
 import { literal, type DuckSession } from './duck.ts';
 import { analyticsDir } from './snapshots.ts';
+import { steadyOffsetMs } from '../kernel/time.ts';
 
 const DAY = 86_400_000;
 export const MAX_RANGE_DAYS = 3 * 366;
@@ -100,5 +101,19 @@ export async function applyFilters(ctx: AppContext, workspaceId: string, d: Duck
 
 /** A local calendar bucket of an instant in the workspace's zone. */
 export const bucket = (interval: 'day' | 'week' | 'month', col: string, tz: string) => `date_trunc('${interval}', timezone(${literal(tz)}, ${col}))`;
+/**
+ * The local calendar day of an instant column in the workspace's zone, as a day number (days since 1970-01-01; to a
+ * date: DATE '1970-01-01' + n). `span` holds every instant the query reads. Where the zone keeps one offset through
+ * it (Asia/Shanghai always does) this is integer arithmetic on the epoch, which over a hundred million events takes
+ * a fraction of the time of a time-zone conversion per row; across a daylight-saving change, the conversion.
+ */
+export function localDayNumber(col: string, tz: string, span: { from: Date; to: Date }): string {
+  // Two days' margin: a row outside the span is further than any offset from it, so it cannot land inside.
+  const offset = steadyOffsetMs(tz, new Date(span.from.getTime() - 2 * DAY), new Date(span.to.getTime() + 2 * DAY));
+  return offset === null
+    ? `(timezone(${literal(tz)}, ${col})::DATE - DATE '1970-01-01')`
+    : `((epoch_us(${col}) + ${offset * 1000}) // ${DAY * 1000})`;
+}
+
 /** An instant bound as a DuckDB literal. */
 export const ts = (d: Date) => `TIMESTAMPTZ '${d.toISOString()}'`;

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseDateTime } from './time.ts';
+import { parseDateTime, steadyOffsetMs } from './time.ts';
 import { csvCell, csvLine } from './csv.ts';
 
 describe('date-times from files', () => {
@@ -19,6 +19,14 @@ describe('date-times from files', () => {
   for (const [raw, tz, expected] of cases) {
     it(`${String(raw)} in ${tz}`, () => assert.equal(parseDateTime(raw, tz)?.toISOString() ?? null, expected));
   }
+});
+
+describe('steady UTC offsets', () => {
+  const at = (s: string) => new Date(s);
+  it('finds the one offset of a zone without daylight saving', () => assert.equal(steadyOffsetMs('Asia/Shanghai', at('2024-01-01T00:00:00Z'), at('2027-01-01T00:00:00Z')), 8 * 3600_000));
+  it('finds the summer offset between two changes', () => assert.equal(steadyOffsetMs('America/New_York', at('2026-04-01T00:00:00Z'), at('2026-10-01T00:00:00Z')), -4 * 3600_000));
+  it('refuses a span with a change inside', () => assert.equal(steadyOffsetMs('America/New_York', at('2026-03-01T00:00:00Z'), at('2026-04-01T00:00:00Z')), null));
+  it('refuses a span with two changes that cancel out', () => assert.equal(steadyOffsetMs('Europe/London', at('2026-01-01T00:00:00Z'), at('2026-12-31T00:00:00Z')), null));
 });
 
 describe('spreadsheet-safe CSV', () => {

@@ -73,6 +73,16 @@ export function localDate(at: Date, timeZone: string): { year: number; month: nu
   return { year: local.getUTCFullYear(), month: local.getUTCMonth() + 1, day: local.getUTCDate(), weekday };
 }
 
+/**
+ * The zone's UTC offset in ms when it is the same at every instant of [from, to], else null (a daylight-saving change,
+ * or a change of the zone's rules, falls inside). Checked once a day: no zone keeps an offset for less than that.
+ */
+export function steadyOffsetMs(timeZone: string, from: Date, to: Date): number | null {
+  const offset = offsetMs(from.getTime(), timeZone);
+  for (let t = from.getTime() + 86_400_000; t < to.getTime(); t += 86_400_000) if (offsetMs(t, timeZone) !== offset) return null;
+  return offsetMs(to.getTime(), timeZone) === offset ? offset : null;
+}
+
 /** Midnight at the start of the instant's calendar day in a zone, and the next midnight. */
 export function localDayBounds(at: Date, timeZone: string): { start: Date; end: Date } {
   const { year, month, day } = localDate(at, timeZone);
