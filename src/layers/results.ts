@@ -37,8 +37,11 @@ export async function applyCells(tx: TenantTx, model: string, cells: { id: numbe
   const ws = tx.workspaceId;
   const source = `model:${model}`;
   // One row per cell with its members as an array: a million customers arrive as a few arrays, not a million rows.
+  // Read by the cells' tag ids (the primary key's prefix), not by source: every rule tag's members are in the same
+  // table, ten times as many rows as the model's at a million customers.
   const { rows: before } = await tx.query<{ tag_id: number; ids: (string | number)[] }>(
-    `SELECT tag_id, array_agg(customer_id) AS ids FROM customer_tags WHERE workspace_id = $1 AND source = $2 GROUP BY tag_id`, [ws, source]);
+    `SELECT tag_id, array_agg(customer_id) AS ids FROM customer_tags WHERE workspace_id = $1 AND tag_id = ANY($3::bigint[]) AND source = $2 GROUP BY tag_id`,
+    [ws, source, [...tagIds.values()]]);
   const wanted = new Map(cells.map((r) => [r.id, tagIds.get(r.cell)!]));
   const kept = new Set<number>();
   const gone: [number, number][] = [];
