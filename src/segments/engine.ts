@@ -5,7 +5,7 @@ import type { AppContext } from '../kernel/context.ts';
 import { withTenant, type TenantTx } from '../kernel/tenant.ts';
 import { computeTrait } from '../traits/compute.ts';
 import { Bitset } from './bitset.ts';
-import { compile } from './evaluate.ts';
+import { compile, nextBoundaries } from './evaluate.ts';
 import { loadDefinitions, type Definitions, type RuleDef } from './definitions.ts';
 import { TimeHeap } from './heap.ts';
 import { references, type Rule } from './rules.ts';
@@ -378,15 +378,10 @@ export class UnderstandingEngine {
 
   private scheduleAll(st: WorkspaceState) {
     st.heap.clear();
-    const now = this.ctx.clock.now().getTime();
-    const compiled = st.defs.ordered.map((d) => compile(d.rule, st.store, now));
-    const out: number[] = [];
-    for (const id of st.store.live.ids()) {
-      out.length = 0;
-      for (const c of compiled) c.boundaries(id, out);
-      if (out.length) st.heap.push(Math.min(...out), id);
-    }
+    const next = nextBoundaries(st.defs.ordered.map((d) => d.rule), st.store, this.ctx.clock.now().getTime());
+    for (const id of st.store.live.ids()) if (next[id] !== Infinity) st.heap.push(next[id], id);
   }
+
 
   /** Sets the timer for the earliest boundary across workspaces, and at least once a minute. */
   private arm() {

@@ -2,7 +2,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { CustomerStore } from './store.ts';
-import { compile } from './evaluate.ts';
+import { compile, nextBoundaries } from './evaluate.ts';
 import { Bitset } from './bitset.ts';
 import { Random } from '../demo/random.ts';
 import type { Rule } from './rules.ts';
@@ -51,4 +51,30 @@ describe('rule evaluation', () => {
       assert.ok(one.length > 0 && one.length < store.live.count(), `a rule that selects some: ${one.length}`);
     });
   }
+
+  it('schedules each customer at the earliest boundary of all rules, as the per-customer walk finds it', () => {
+    store.setNumber('last_seen_at', 1, now - 3 * 86_400_000);
+    for (let id = 2; id <= N; id++) store.setNumber('last_seen_at', id, r.chance(0.2) ? null : now - r.int(0, 60) * 86_400_000 - r.int(0, 86_399_999));
+    const timed: Rule[] = [...rules,
+      { any: [{ field: 'last_seen_at', op: 'within_last_days', value: 7 }, { not: { field: 'last_order_at', op: 'not_within_last_days', value: 30 } }] },
+      { field: 'last_seen_at', op: 'within_last_days', value: 7 }, // the same condition twice
+      { all: [{ field: 'order_count', op: 'gte', value: 1 }, { field: 'last_order_at', op: 'before', value: '2026-07-01T00:00:00Z' }] },
+      { field: 'last_order_at', op: 'after', value: '2026-01-01T00:00:00Z' }, // already passed: no boundary
+    ];
+    const next = nextBoundaries(timed, store, now);
+    const compiled = timed.map((rule) => compile(rule, store, now));
+    const fixed = Date.parse('2026-07-01T00:00:00Z');
+    let byColumn = 0;
+    let byDate = 0;
+    for (let id = 0; id < store.size; id++) {
+      const out: number[] = [];
+      for (const c of compiled) c.boundaries(id, out);
+      const expected = out.length ? Math.min(...out) : Infinity;
+      assert.equal(next[id], expected, `customer ${id}`);
+      if (expected < fixed) byColumn++;
+      if (expected === fixed) byDate++;
+    }
+    assert.equal(next[1], now + 4 * 86_400_000, 'seen 3 days ago: out of the 7-day window in 4');
+    assert.ok(byColumn > 100 && byDate > 100, `boundaries from columns (${byColumn}) and from the date (${byDate})`);
+  });
 });

@@ -194,18 +194,65 @@ function fieldTest(c: FieldCondition, store: CustomerStore, now: number): (id: n
   }
 }
 
+/**
+ * When a condition can change with no new data: at a fixed instant (before / after a date), or a span after a time
+ * column's value (within the last N days stops holding N days after the event). Null: it cannot.
+ */
+type Boundary = { at: number } | { column: Float64Array | undefined; span: number } | null;
+
+function boundaryOf(c: FieldCondition, store: CustomerStore): Boundary {
+  if (c.op === 'before' || c.op === 'after') return { at: Date.parse(String(c.value)) };
+  if (c.op !== 'within_last_days' && c.op !== 'not_within_last_days') return null;
+  return { column: store.num.get(c.field), span: Number(c.value) * DAY };
+}
+
 function fieldBoundaries(c: FieldCondition, store: CustomerStore, now: number): (id: number, out: number[]) => void {
-  if (c.op === 'before' || c.op === 'after') {
-    const t = Date.parse(String(c.value));
-    return (_, out) => void (t > now && out.push(t));
-  }
-  if (c.op !== 'within_last_days' && c.op !== 'not_within_last_days') return () => {};
-  const col = store.num.get(c.field);
-  const span = Number(c.value) * DAY;
+  const b = boundaryOf(c, store);
+  if (!b) return () => {};
+  if ('at' in b) return (_, out) => void (b.at > now && out.push(b.at));
+  const { column: col, span } = b;
   return (id, out) => {
     const v = col && id < col.length ? col[id] : NaN;
     if (!Number.isNaN(v) && v + span > now) out.push(v + span);
   };
+}
+
+function timeConditions(rule: Rule, out: FieldCondition[] = []): FieldCondition[] {
+  if (isAll(rule)) rule.all.forEach((r) => timeConditions(r, out));
+  else if (isAny(rule)) rule.any.forEach((r) => timeConditions(r, out));
+  else if (isNot(rule)) timeConditions(rule.not, out);
+  else if (isField(rule)) out.push(rule);
+  return out;
+}
+
+/**
+ * Every customer's next instant after `now` at which any of the rules may flip with no new data (Infinity: none),
+ * the earliest of what compile(rule).boundaries reports one customer at a time. Computed a column at a time, each
+ * distinct (column, span) once: after a full recompute the scheduler needs it for a million customers at once.
+ */
+export function nextBoundaries(rules: Rule[], store: CustomerStore, now: number): Float64Array {
+  const next = new Float64Array(store.size).fill(Infinity);
+  let fixed = Infinity;
+  const seen = new Set<string>();
+  for (const c of rules.flatMap((r) => timeConditions(r))) {
+    const b = boundaryOf(c, store);
+    if (!b) continue;
+    if ('at' in b) {
+      if (b.at > now) fixed = Math.min(fixed, b.at);
+      continue;
+    }
+    const key = `${c.field}|${b.span}`;
+    if (!b.column || seen.has(key)) continue;
+    seen.add(key);
+    const col = b.column;
+    const n = Math.min(col.length, next.length);
+    for (let id = 0; id < n; id++) {
+      const t = col[id] + b.span; // NaN (no value) fails both comparisons
+      if (t > now && t < next[id]) next[id] = t;
+    }
+  }
+  if (fixed < Infinity) for (let id = 0; id < next.length; id++) if (fixed < next[id]) next[id] = fixed;
+  return next;
 }
 
 /** A pass over the column narrowing a dense candidate set, for the common numeric comparisons and string equality/membership; null when not covered. */
