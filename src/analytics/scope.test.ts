@@ -1,3 +1,4 @@
+// Local day numbers by arithmetic must equal DuckDB's own time-zone conversion, with and without daylight saving.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { withDuck } from './duck.ts';

@@ -106,6 +106,7 @@ export const bucket = (interval: 'day' | 'week' | 'month', col: string, tz: stri
  * date: DATE '1970-01-01' + n). `span` holds every instant the query reads. Where the zone keeps one offset through
  * it (Asia/Shanghai always does) this is integer arithmetic on the epoch, which over a hundred million events takes
  * a fraction of the time of a time-zone conversion per row; across a daylight-saving change, the conversion.
+ * (Integer division truncates: instants before 1970 are not expected here.)
  */
 export function localDayNumber(col: string, tz: string, span: { from: Date; to: Date }): string {
   // Two days' margin: a row outside the span is further than any offset from it, so it cannot land inside.

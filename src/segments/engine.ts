@@ -382,7 +382,6 @@ export class UnderstandingEngine {
     for (const id of st.store.live.ids()) if (next[id] !== Infinity) st.heap.push(next[id], id);
   }
 
-
   /** Sets the timer for the earliest boundary across workspaces, and at least once a minute. */
   private arm() {
     if (this.stopped) return;
