@@ -65,6 +65,20 @@ for (const engine of ENGINES) {
       assert.equal(byChannel.breakdown.reduce((s: number, b: any) => s + b.value, 0), after.value);
     });
 
+    it('counts two buyers merged after the snapshot as one, at once', async () => {
+      const placed = new Date().toISOString();
+      assert.equal((await t.track('/v1/orders', { order_id: 'AN-MERGE-1', customer: { phone: '13900007777' }, amount: 5000, placed_at: placed })).status, 200);
+      assert.equal((await t.track('/v1/orders', { order_id: 'AN-MERGE-2', customer: { user_id: 'an-merge-user' }, amount: 6000, placed_at: placed })).status, 200);
+      assert.equal((await t.api('POST', '/v1/analytics/snapshot')).status, 200);
+      const before = (await metric({ metric: 'paying_customers' })).value;
+      assert.equal(before, (await expectedSales()).buyers);
+      const merge = await t.track('/v1/identify', { userId: 'an-merge-user', traits: { phone: '13900007777' }, messageId: 'an-merge' });
+      assert.equal(merge.status, 200, JSON.stringify(merge.body));
+      const after = await metric({ metric: 'paying_customers' });
+      assert.equal(after.value, before - 1, 'the copy of the profiles predates the merge; the merge is read live');
+      assert.equal(after.value, (await expectedSales()).buyers);
+    });
+
     it('copies every row once when snapshot passes overlap, in this process and from another', async () => {
       for (let i = 0; i < 5; i++) {
         const o = await t.track('/v1/orders', { order_id: `AN-OVERLAP-${i}`, customer: { user_id: 'cam100004' }, amount: 1000 + i, placed_at: new Date().toISOString() });
