@@ -4,7 +4,7 @@
 // tables, where they live.
 import type { TenantTx } from '../kernel/tenant.ts';
 import { literal, type DuckSession } from './duck.ts';
-import { bucket, localDayNumber, ts, type Range } from './scope.ts';
+import { bucket, dateOfDayNumber, localDayNumber, ts, type Range } from './scope.ts';
 
 export type Unit = 'count' | 'fen' | 'ratio' | 'points';
 
@@ -101,7 +101,7 @@ export const METRICS: MetricDef[] = [
       // From the earliest day any figure needs: each period's start and the 30 days before each period's end (MAU).
       const earliest = new Date(Math.min(...[c.range, ...(c.previous ? [c.previous] : [])].flatMap((r) => [r.from.getTime(), r.to.getTime() - 30 * 86_400_000])) - 86_400_000); // whole local days
       const dayNumber = localDayNumber('a.ts', c.tz, { from: earliest, to: c.range.to });
-      await d.run(`CREATE OR REPLACE TEMP TABLE active_days AS SELECT cid, (DATE '1970-01-01' + dn::INTEGER)::TIMESTAMP AS day
+      await d.run(`CREATE OR REPLACE TEMP TABLE active_days AS SELECT cid, ${dateOfDayNumber('dn')}::TIMESTAMP AS day
         FROM (SELECT DISTINCT a.cid, ${dayNumber} AS dn FROM act_slim a WHERE a.ts >= ${ts(earliest)} AND a.ts < ${ts(c.range.to)} AND ${c.who('a.cid')})`);
       const day = (x: Date) => `timezone(${literal(c.tz)}, ${ts(x)})`;
       const dayStart = (x: Date) => `date_trunc('day', ${day(x)})`;

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { literal, type DuckSession } from './duck.ts';
 import { eventMatch, matchSql, assertKnown, viewFor } from './events-filter.ts';
-import { filtersSchema, localDayNumber, ts } from './scope.ts';
+import { dateOfDayNumber, filtersSchema, localDayNumber, ts } from './scope.ts';
 import { localDate } from '../kernel/time.ts';
 
 const DAY = 86_400_000;
@@ -51,8 +51,8 @@ export async function runRetention(d: DuckSession, r: RetentionRequest, tz: stri
          cohort AS (SELECT cid, ${local('t0')} AS c FROM firsts WHERE t0 >= ${ts(r.from)} AND t0 < ${ts(r.to)}),
          sizes AS (SELECT c, count(*) AS size FROM cohort GROUP BY c),
          days AS (SELECT DISTINCT x.cid, ${localDayNumber('x.t', tz, span)} AS dn FROM (${returns}) x WHERE x.t >= ${ts(span.from)} AND x.t < ${ts(span.to)}),
-         back AS (SELECT DISTINCT k.c, k.cid, ${diff('k.c', `date_trunc('${r.period}', DATE '1970-01-01' + x.dn::INTEGER)`)} AS k FROM cohort k JOIN days x ON x.cid = k.cid
-                   WHERE ${diff('k.c', `date_trunc('${r.period}', DATE '1970-01-01' + x.dn::INTEGER)`)} BETWEEN 0 AND ${r.periods}),
+         back AS (SELECT DISTINCT c, cid, k FROM (SELECT k.c, k.cid, ${diff('k.c', `date_trunc('${r.period}', ${dateOfDayNumber('x.dn')})`)} AS k FROM cohort k JOIN days x ON x.cid = k.cid)
+                   WHERE k BETWEEN 0 AND ${r.periods}),
          kept AS (SELECT c, k, count(*) AS n FROM back GROUP BY c, k),
          money AS (SELECT k.c, ${diff('k.c', local('o.placed_at'))} AS k, sum(o.net) AS revenue FROM cohort k JOIN ord_net o ON o.cid = k.cid
                     WHERE o.kind = 'sale' AND ${diff('k.c', local('o.placed_at'))} BETWEEN 0 AND ${r.periods} GROUP BY 1, 2)

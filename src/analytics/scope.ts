@@ -103,7 +103,7 @@ export async function applyFilters(ctx: AppContext, workspaceId: string, d: Duck
 export const bucket = (interval: 'day' | 'week' | 'month', col: string, tz: string) => `date_trunc('${interval}', timezone(${literal(tz)}, ${col}))`;
 /**
  * The local calendar day of an instant column in the workspace's zone, as a day number (days since 1970-01-01; to a
- * date: DATE '1970-01-01' + n). `span` holds every instant the query reads. Where the zone keeps one offset through
+ * date: dateOfDayNumber). `span` holds every instant the query reads. Where the zone keeps one offset through
  * it (Asia/Shanghai always does) this is integer arithmetic on the epoch, which over a hundred million events takes
  * a fraction of the time of a time-zone conversion per row; across a daylight-saving change, the conversion.
  * (Integer division truncates: instants before 1970 are not expected here.)
@@ -115,6 +115,9 @@ export function localDayNumber(col: string, tz: string, span: { from: Date; to: 
     ? `(timezone(${literal(tz)}, ${col})::DATE - DATE '1970-01-01')`
     : `((epoch_us(${col}) + ${offset * 1000}) // ${DAY * 1000})`;
 }
+
+/** The DATE of a day number from localDayNumber. */
+export const dateOfDayNumber = (n: string) => `(DATE '1970-01-01' + (${n})::INTEGER)`;
 
 /** An instant bound as a DuckDB literal. */
 export const ts = (d: Date) => `TIMESTAMPTZ '${d.toISOString()}'`;

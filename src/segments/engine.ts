@@ -206,7 +206,7 @@ export class UnderstandingEngine {
     mark('commit');
     this.ctx.log.debug({ workspaceId, customers: ids.length, changes: changes.length, ms: stages }, 'segment engine batch');
     this.announce(workspaceId, changes, now);
-    for (const id of ids) this.schedule(st, id, now.getTime());
+    this.schedule(st, ids, now.getTime());
     this.arm();
   }
 
@@ -370,10 +370,15 @@ export class UnderstandingEngine {
     this.arm();
   }
 
-  private schedule(st: WorkspaceState, id: number, now: number) {
+  /** Queues each customer at the next instant one of the rules may flip for them (rules compiled once per batch). */
+  private schedule(st: WorkspaceState, ids: number[], now: number) {
+    const compiled = st.defs.ordered.map((d) => compile(d.rule, st.store, now));
     const out: number[] = [];
-    for (const def of st.defs.ordered) compile(def.rule, st.store, now).boundaries(id, out);
-    if (out.length) st.heap.push(Math.min(...out), id);
+    for (const id of ids) {
+      out.length = 0;
+      for (const c of compiled) c.boundaries(id, out);
+      if (out.length) st.heap.push(Math.min(...out), id);
+    }
   }
 
   private scheduleAll(st: WorkspaceState) {

@@ -217,10 +217,11 @@ function fieldBoundaries(c: FieldCondition, store: CustomerStore, now: number): 
   };
 }
 
-function timeConditions(rule: Rule, out: FieldCondition[] = []): FieldCondition[] {
-  if (isAll(rule)) rule.all.forEach((r) => timeConditions(r, out));
-  else if (isAny(rule)) rule.any.forEach((r) => timeConditions(r, out));
-  else if (isNot(rule)) timeConditions(rule.not, out);
+/** Every field condition in a rule, however nested. */
+function fieldConditions(rule: Rule, out: FieldCondition[] = []): FieldCondition[] {
+  if (isAll(rule)) rule.all.forEach((r) => fieldConditions(r, out));
+  else if (isAny(rule)) rule.any.forEach((r) => fieldConditions(r, out));
+  else if (isNot(rule)) fieldConditions(rule.not, out);
   else if (isField(rule)) out.push(rule);
   return out;
 }
@@ -234,7 +235,7 @@ export function nextBoundaries(rules: Rule[], store: CustomerStore, now: number)
   const next = new Float64Array(store.size).fill(Infinity);
   let fixed = Infinity;
   const seen = new Set<string>();
-  for (const c of rules.flatMap((r) => timeConditions(r))) {
+  for (const c of rules.flatMap((r) => fieldConditions(r))) {
     const b = boundaryOf(c, store);
     if (!b) continue;
     if ('at' in b) {
