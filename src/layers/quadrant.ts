@@ -29,8 +29,12 @@ export async function quadrantActivity(ctx: AppContext, workspaceId: string, con
   return inWarehouse(ctx, workspaceId, async (d) => {
     // Columns rather than row objects: a million rows come back as three arrays.
     const reader = await d.connection.runAndReadAll(
-      `SELECT cid, count(*) FILTER (WHERE ts > $2::TIMESTAMPTZ) AS cur, count(*) FILTER (WHERE ts <= $2::TIMESTAMPTZ) AS prev
-         FROM act_slim WHERE ts > $1::TIMESTAMPTZ AND ts <= $3::TIMESTAMPTZ AND cid IS NOT NULL GROUP BY cid`,
+      // Counted per recorded profile first, then summed per surviving customer: the join sees one row per profile.
+      `SELECT c.canonical_id AS cid, sum(a.cur)::BIGINT AS cur, sum(a.prev)::BIGINT AS prev
+         FROM (SELECT customer_id, count(*) FILTER (WHERE ts > $2::TIMESTAMPTZ) AS cur, count(*) FILTER (WHERE ts <= $2::TIMESTAMPTZ) AS prev
+                 FROM act_rec WHERE ts > $1::TIMESTAMPTZ AND ts <= $3::TIMESTAMPTZ GROUP BY customer_id) a
+         JOIN cust c ON c.id = a.customer_id
+        GROUP BY c.canonical_id`,
       [start, split, end]);
     const [ids, cur, prev] = reader.getColumnsJS() as [bigint[], bigint[], bigint[]];
     const current = new Map<number, number>();
