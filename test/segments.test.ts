@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { ENGINES, startPlatform, type TestPlatform } from './helpers/platform.ts';
 import { ManualClock } from '../src/kernel/clock.ts';
 import type { MembershipChange } from '../src/kernel/changes.ts';
+import { withTenant } from '../src/kernel/tenant.ts';
 
 const DAY = 86_400_000;
 const T0 = new Date('2026-03-01T00:00:00Z');
@@ -113,6 +114,27 @@ for (const engine of ENGINES) {
       const seg = (await t.api('GET', '/v1/segments/lapsed')).body;
       assert.equal(seg.size, 1);
       assert.ok(seg.history.length >= 2, 'size history is kept');
+    });
+
+    it('stores sizes and coverage equal to the members stored, after changes and after a full recompute', async () => {
+      const stored = () => withTenant(t.platform.ctx.db, t.ws.id, async (tx) => ({
+        segments: (await tx.query<{ key: string; size: number; members: number; last: number }>(
+          `SELECT s.key, s.size, (SELECT count(*)::int FROM segment_members m WHERE m.segment_id = s.id) AS members,
+                  (SELECT z.size FROM segment_sizes z WHERE z.segment_id = s.id ORDER BY z.at DESC LIMIT 1) AS last
+             FROM segments s WHERE s.deleted_at IS NULL`)).rows,
+        tags: (await tx.query<{ key: string; coverage: number; members: number }>(
+          `SELECT t.key, t.coverage, (SELECT count(*)::int FROM customer_tags ct WHERE ct.tag_id = t.id) AS members FROM tags t WHERE t.kind = 'rule' AND t.deleted_at IS NULL`)).rows,
+      }));
+      const check = async (when: string) => {
+        const { segments, tags } = await stored();
+        assert.ok(segments.length >= 3 && tags.length >= 1, when);
+        for (const s of segments) assert.deepEqual([s.size, s.last], [s.members, s.members], `${when}: segment ${s.key}`);
+        for (const x of tags) assert.equal(x.coverage, x.members, `${when}: tag ${x.key}`);
+      };
+      await check('after changes');
+      assert.ok((await stored()).segments.some((s) => s.members > 0), 'some segment has members');
+      await t.platform.engine.recomputeAll(t.ws.id, 'test');
+      await check('after a full recompute');
     });
 
     it('counts an audience while editing and samples members', async () => {

@@ -1,6 +1,7 @@
 // Writing a layer model's results: the cell tags (kind "model") that segments and journeys read, in the
 // transaction that stores the run's summary.
 import type { TenantTx } from '../kernel/tenant.ts';
+import { packedIds, unpackIds } from '../kernel/packed-ids.ts';
 
 const CHUNK = 20_000;
 
@@ -36,24 +37,28 @@ export async function ensureModelTags(tx: TenantTx, tags: CellTag[], group: stri
 export async function applyCells(tx: TenantTx, model: string, cells: { id: number; cell: string }[], tagIds: Map<string, number>, now: Date) {
   const ws = tx.workspaceId;
   const source = `model:${model}`;
-  // One row per cell with its members as an array: a million customers arrive as a few arrays, not a million rows.
+  // One row per cell with its members packed: a million customers arrive as a few byte strings, not a million rows.
   // Read by the cells' tag ids (the primary key's prefix), not by source: every rule tag's members are in the same
   // table, ten times as many rows as the model's at a million customers.
-  const { rows: before } = await tx.query<{ tag_id: number; ids: (string | number)[] }>(
-    `SELECT tag_id, array_agg(customer_id) AS ids FROM customer_tags WHERE workspace_id = $1 AND tag_id = ANY($3::bigint[]) AND source = $2 GROUP BY tag_id`,
+  const { rows: before } = await tx.query<{ tag_id: number; ids: Uint8Array }>(
+    `SELECT tag_id, ${packedIds('customer_id')} AS ids FROM customer_tags WHERE workspace_id = $1 AND tag_id = ANY($3::bigint[]) AND source = $2 GROUP BY tag_id`,
     [ws, source, [...tagIds.values()]]);
-  const wanted = new Map(cells.map((r) => [r.id, tagIds.get(r.cell)!]));
-  const kept = new Set<number>();
+  // Customer ids are dense (one sequence per workspace), so "which cell does the model want" is an array indexed by
+  // id holding the tag's id: a million lookups without a million-entry Map.
+  let top = 0;
+  for (const r of cells) if (r.id > top) top = r.id;
+  const wanted = new Float64Array(top + 1);
+  for (const r of cells) wanted[r.id] = tagIds.get(r.cell)!;
+  const kept = new Uint8Array(top + 1);
   const gone: [number, number][] = [];
   for (const r of before) {
     const tag = Number(r.tag_id);
-    for (const raw of r.ids) {
-      const id = Number(raw);
-      if (wanted.get(id) === tag) kept.add(id);
+    for (const id of unpackIds(r.ids)) {
+      if (id <= top && wanted[id] === tag) kept[id] = 1;
       else gone.push([id, tag]);
     }
   }
-  const added = cells.filter((r) => !kept.has(r.id)).map((r) => [r.id, tagIds.get(r.cell)!] as [number, number]);
+  const added = cells.filter((r) => !kept[r.id]).map((r) => [r.id, wanted[r.id]] as [number, number]);
   for (let i = 0; i < gone.length; i += CHUNK) {
     const part = gone.slice(i, i + CHUNK);
     await tx.query(
@@ -70,7 +75,10 @@ export async function applyCells(tx: TenantTx, model: string, cells: { id: numbe
     );
   }
   const counts = new Map<number, number>();
-  for (const tag of wanted.values()) counts.set(tag, (counts.get(tag) ?? 0) + 1);
+  for (const r of cells) {
+    const tag = wanted[r.id];
+    counts.set(tag, (counts.get(tag) ?? 0) + 1);
+  }
   const ids = [...tagIds.values()];
   await tx.query(
     `UPDATE tags t SET coverage = u.n, refreshed_at = $2 FROM unnest($3::bigint[], $4::int[]) AS u(id, n) WHERE t.workspace_id = $1 AND t.id = u.id`,

@@ -3,6 +3,7 @@
 // the next moment any customer's time condition or trait window flips and re-evaluates exactly those customers.
 import type { AppContext } from '../kernel/context.ts';
 import { withTenant, type TenantTx } from '../kernel/tenant.ts';
+import { packedIds, unpackIds } from '../kernel/packed-ids.ts';
 import { computeTrait } from '../traits/compute.ts';
 import { Bitset } from './bitset.ts';
 import { compile, nextBoundaries } from './evaluate.ts';
@@ -133,21 +134,21 @@ export class UnderstandingEngine {
 
   private async loadMemberships(tx: TenantTx, store: CustomerStore, defs: Definitions, onlyExternal = false) {
     const tagFilter = onlyExternal ? `AND t.kind <> 'rule'` : '';
-    const tagRows = (await tx.query<{ key: string; ids: number[] }>(
-      `SELECT t.key, coalesce(array_agg(ct.customer_id) FILTER (WHERE ct.customer_id IS NOT NULL), '{}') AS ids
+    const tagRows = (await tx.query<{ key: string; ids: Uint8Array }>(
+      `SELECT t.key, ${packedIds('ct.customer_id')} AS ids
          FROM tags t LEFT JOIN customer_tags ct ON ct.workspace_id = t.workspace_id AND ct.tag_id = t.id
         WHERE t.workspace_id = $1 AND t.deleted_at IS NULL ${tagFilter} GROUP BY t.key`, [tx.workspaceId])).rows;
-    for (const r of tagRows) store.tags.set(r.key, Bitset.from(store.size, r.ids.map(Number)));
+    for (const r of tagRows) store.tags.set(r.key, Bitset.from(store.size, unpackIds(r.ids)));
     // Definitions that no longer exist take their members with them.
     const live = new Set(defs.ordered.map((d) => `${d.kind}:${d.key}`));
     for (const k of [...store.segments.keys()]) if (!live.has(`segment:${k}`)) store.segments.delete(k);
     for (const k of [...store.tags.keys()]) if (!tagRows.some((r) => r.key === k) && !live.has(`tag:${k}`)) store.tags.delete(k);
     if (onlyExternal) return;
-    const segRows = (await tx.query<{ key: string; ids: number[] }>(
-      `SELECT s.key, coalesce(array_agg(m.customer_id) FILTER (WHERE m.customer_id IS NOT NULL), '{}') AS ids
+    const segRows = (await tx.query<{ key: string; ids: Uint8Array }>(
+      `SELECT s.key, ${packedIds('m.customer_id')} AS ids
          FROM segments s LEFT JOIN segment_members m ON m.workspace_id = s.workspace_id AND m.segment_id = s.id
         WHERE s.workspace_id = $1 AND s.deleted_at IS NULL GROUP BY s.key`, [tx.workspaceId])).rows;
-    for (const r of segRows) store.segments.set(r.key, Bitset.from(store.size, r.ids.map(Number)));
+    for (const r of segRows) store.segments.set(r.key, Bitset.from(store.size, unpackIds(r.ids)));
   }
 
   enqueue(workspaceId: string, ids: number[]) {
@@ -199,7 +200,8 @@ export class UnderstandingEngine {
         }
       }
       mark('evaluate');
-      await persistChanges(tx, out, now);
+      const changed = new Set(out.map((c) => c.def));
+      await persistChanges(tx, out, now, new Map([...changed].map((d) => [d, this.bits(st, d).count()])));
       mark('persist');
       return out;
     });
@@ -301,7 +303,8 @@ export class UnderstandingEngine {
         job.done++;
       }
       Object.assign(job, { stage: 'saving', done: 0, total: out.length });
-      await persistChanges(tx, out, now, st.defs.ordered, (n) => (job.done = n));
+      const sizes = new Map(st.defs.ordered.map((d) => [d, this.bits(st, d).count()]));
+      await persistChanges(tx, out, now, sizes, (n) => (job.done = n));
       return out;
     });
     Object.assign(job, { status: 'done', stage: 'finished', changes: changes.length });

@@ -14,10 +14,12 @@ export interface Change {
 const CHUNK = 50_000;
 
 /**
- * `all`: after a full recompute every definition's size is refreshed, not only those with changes. `progress` hears
- * how many changes are stored so far.
+ * `sizes`: the definitions whose size is stored (those with changes; every one after a full recompute) and their
+ * member count as the engine holds it. The engine is the only writer of rule tags' and segments' members, so its
+ * count is what these changes leave in the tables: no recount (a count of every member of 60 definitions took 2.8 s
+ * at a million customers). `progress` hears how many changes are stored so far.
  */
-export async function persistChanges(tx: TenantTx, changes: Change[], now: Date, all?: RuleDef[], progress?: (done: number) => void) {
+export async function persistChanges(tx: TenantTx, changes: Change[], now: Date, sizes: Map<RuleDef, number>, progress?: (done: number) => void) {
   const ws = tx.workspaceId;
   const group = (kind: 'tag' | 'segment', change: 'entered' | 'exited') => {
     const m = new Map<number, number[]>();
@@ -72,24 +74,21 @@ export async function persistChanges(tx: TenantTx, changes: Change[], now: Date,
       [ws, String(now.getTime()), now, part.map((e) => e.id), part.map((e) => e.segmentId), part.map((e) => e.change), part.map((e) => e.key), part.map((e) => e.name)],
     );
   }
-  // Sizes are recounted for what changed (everything after a full recompute), with one history point per minute.
-  for (const def of all ?? [...defs.values()]) {
-    if (def.kind === 'tag') {
-      await tx.query(
-        `UPDATE tags SET coverage = (SELECT count(*) FROM customer_tags WHERE workspace_id = $1 AND tag_id = $2), refreshed_at = $3 WHERE workspace_id = $1 AND id = $2`,
-        [ws, def.id, now],
-      );
-      continue;
-    }
-    const { rows } = await tx.query<{ size: number }>(
-      `UPDATE segments SET size = (SELECT count(*) FROM segment_members WHERE workspace_id = $1 AND segment_id = $2), refreshed_at = $3
-        WHERE workspace_id = $1 AND id = $2 RETURNING size`,
-      [ws, def.id, now],
-    );
+  // One history point per segment per minute.
+  const tags = [...sizes].filter(([d]) => d.kind === 'tag');
+  const segments = [...sizes].filter(([d]) => d.kind === 'segment');
+  if (tags.length) {
+    await tx.query(`UPDATE tags t SET coverage = u.n, refreshed_at = $2 FROM unnest($3::bigint[], $4::int[]) AS u(id, n) WHERE t.workspace_id = $1 AND t.id = u.id`,
+      [ws, now, tags.map(([d]) => d.id), tags.map(([, n]) => n)]);
+  }
+  if (segments.length) {
+    const ids = segments.map(([d]) => d.id);
+    const counts = segments.map(([, n]) => n);
+    await tx.query(`UPDATE segments s SET size = u.n, refreshed_at = $2 FROM unnest($3::bigint[], $4::int[]) AS u(id, n) WHERE s.workspace_id = $1 AND s.id = u.id`,
+      [ws, now, ids, counts]);
     await tx.query(
-      `INSERT INTO segment_sizes (workspace_id, segment_id, at, size) VALUES ($1, $2, date_trunc('minute', $3::timestamptz), $4)
+      `INSERT INTO segment_sizes (workspace_id, segment_id, at, size) SELECT $1, u.id, date_trunc('minute', $2::timestamptz), u.n FROM unnest($3::bigint[], $4::int[]) AS u(id, n)
        ON CONFLICT (workspace_id, segment_id, at) DO UPDATE SET size = EXCLUDED.size`,
-      [ws, def.id, now, rows[0]?.size ?? 0],
-    );
+      [ws, now, ids, counts]);
   }
 }
