@@ -1,9 +1,11 @@
-// Table statistics without autovacuum: the planner learns how big a table has become once it has grown by a fifth,
-// and is left alone below that.
+// Table upkeep without autovacuum: the planner learns how big a table has become once it has grown by a fifth, and
+// it is left alone below that; vacuumed pages are marked all-visible; tables holding old rows are frozen before
+// transaction ids could wrap around.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ENGINES, startPlatform, type TestPlatform } from './helpers/platform.ts';
 import { withTenant } from '../src/kernel/tenant.ts';
+import { DbUpkeep } from '../src/kernel/upkeep.ts';
 
 for (const engine of ENGINES) {
   describe(`database upkeep (${engine})`, () => {
@@ -41,6 +43,22 @@ for (const engine of ENGINES) {
       assert.ok((await t.platform.upkeep.runOnce({ evenWithAutovacuum: true })).includes('events'), 'half as much again: analysed');
       const grown = await estimate();
       assert.ok(grown > 28_000 && grown < 34_000, `after the second ANALYZE the planner expects ${grown} rows`);
+      // Only VACUUM sets the visibility map; ANALYZE alone leaves relallvisible at 0.
+      const { rows } = await t.platform.ctx.db.query<{ visible: number; pages: number }>(
+        `SELECT relallvisible AS visible, relpages AS pages FROM pg_class WHERE relname = 'events' AND relnamespace = current_schema()::regnamespace`);
+      assert.ok(rows[0].visible > 0, `vacuumed: ${rows[0].visible} of ${rows[0].pages} pages all-visible`);
+    });
+
+    it('freezes a table whose oldest unfrozen row is past the age limit, however little it grew', async () => {
+      const age = async () => (await t.platform.ctx.db.query<{ age: number }>(
+        `SELECT age(relfrozenxid) AS age FROM pg_class WHERE relname = 'workspaces' AND relnamespace = current_schema()::regnamespace`)).rows[0].age;
+      for (let i = 0; i < 30; i++) await addEvents(100_000 + i, 1);
+      const before = await age();
+      assert.ok(before >= 30, `workspaces' rows are ${before} transactions old`);
+      const strict = new DbUpkeep(t.platform.ctx, 10_000, 20);
+      assert.ok((await strict.runOnce({ evenWithAutovacuum: true })).includes('workspaces'), 'old enough: frozen');
+      assert.ok((await age()) < before, `frozen: ${await age()} transactions old, was ${before}`);
+      assert.ok(!(await t.platform.upkeep.runOnce({ evenWithAutovacuum: true })).includes('workspaces'), 'at the real limit it is young: left alone');
     });
   });
 }
