@@ -1,7 +1,7 @@
 // Ingest throughput: events/s through the HTTP batch API (validation, identity resolution, profile updates, durable
 // insert) against a raw multi-row INSERT of the same rows into the same database.
 import { startPlatform, type Engine } from '../test/helpers/platform.ts';
-import { report, seconds, type Row } from './lib.ts';
+import { loadFromProcess, report, seconds, type Row } from './lib.ts';
 
 const BATCH = 500;
 
@@ -25,20 +25,18 @@ export async function benchIngest(engines: Engine[], opts: { events: Record<Engi
     const total = opts.events[engine];
     const t = await startPlatform(engine, { runImports: false });
     try {
-      const auth = `Basic ${Buffer.from(`${t.ws.writeKey}:`).toString('base64')}`;
+      const authorization = `Basic ${Buffer.from(`${t.ws.writeKey}:`).toString('base64')}`;
       const batches = makeBatches(total, Math.round(total / 20), `b${engine}`);
       // Warm-up batch (JIT, connection pool) is not counted.
-      await post(t.url, auth, makeBatches(BATCH, 100, `warm${engine}`)[0]);
-      let next = 0;
-      const started = performance.now();
-      await Promise.all(Array.from({ length: opts.concurrency[engine] }, async () => {
-        while (next < batches.length) {
-          const b = batches[next++];
-          const res = await post(t.url, auth, b);
-          if (res.results.some((r: any) => r.status !== 'accepted')) throw new Error(`rejected: ${JSON.stringify(res.results.find((r: any) => r.status !== 'accepted'))}`);
-        }
-      }));
-      const httpMs = performance.now() - started;
+      await loadFromProcess({ url: t.url, authorization, concurrency: 1, requests: [{ method: 'POST', path: '/v1/batch', body: { batch: makeBatches(BATCH, 100, `warm${engine}`)[0] } }] });
+      // The senders run in their own process, as SDKs on other machines would: the server's event loop is its own.
+      const load = await loadFromProcess({ url: t.url, authorization, concurrency: opts.concurrency[engine], requests: batches.map((batch) => ({ method: 'POST', path: '/v1/batch', body: { batch } })) });
+      for (const r of load.results) {
+        if (r.status !== 200) throw new Error(`HTTP ${r.status}: ${r.body}`);
+        const rejected = JSON.parse(r.body).results.find((x: any) => x.status !== 'accepted');
+        if (rejected) throw new Error(`rejected: ${JSON.stringify(rejected)}`);
+      }
+      const httpMs = load.ms;
 
       // The same rows written with one multi-row INSERT per batch, nothing else.
       const db = t.platform.ctx.db;
@@ -68,11 +66,5 @@ export async function benchIngest(engines: Engine[], opts: { events: Record<Engi
       await t.close();
     }
   }
-  report('ingest', rows, { note: 'HTTP /v1/batch of 500 Segment messages per request, 1 in 25 an identify with PII; identity resolution, profile updates and event insert in one transaction per batch. Raw = multi-row INSERT of the same rows into a copy of the events table (same indexes).' });
-}
-
-async function post(url: string, auth: string, batch: object[]) {
-  const r = await fetch(`${url}/v1/batch`, { method: 'POST', headers: { authorization: auth, 'content-type': 'application/json' }, body: JSON.stringify({ batch }) });
-  if (r.status !== 200) throw new Error(`HTTP ${r.status}: ${await r.text()}`);
-  return r.json();
+  report('ingest', rows, { note: 'HTTP /v1/batch of 500 Segment messages per request, sent from a separate client process, 1 in 25 an identify with PII; identity resolution, profile updates and event insert in one transaction per batch. Raw = multi-row INSERT of the same rows into a copy of the events table (same indexes).' });
 }
