@@ -74,7 +74,6 @@ export async function persistChanges(tx: TenantTx, changes: Change[], now: Date,
       [ws, String(now.getTime()), now, part.map((e) => e.id), part.map((e) => e.segmentId), part.map((e) => e.change), part.map((e) => e.key), part.map((e) => e.name)],
     );
   }
-  // One history point per segment per minute.
   const tags = [...sizes].filter(([d]) => d.kind === 'tag');
   const segments = [...sizes].filter(([d]) => d.kind === 'segment');
   if (tags.length) {
@@ -86,6 +85,7 @@ export async function persistChanges(tx: TenantTx, changes: Change[], now: Date,
     const counts = segments.map(([, n]) => n);
     await tx.query(`UPDATE segments s SET size = u.n, refreshed_at = $2 FROM unnest($3::bigint[], $4::int[]) AS u(id, n) WHERE s.workspace_id = $1 AND s.id = u.id`,
       [ws, now, ids, counts]);
+    // One history point per segment per minute.
     await tx.query(
       `INSERT INTO segment_sizes (workspace_id, segment_id, at, size) SELECT $1, u.id, date_trunc('minute', $2::timestamptz), u.n FROM unnest($3::bigint[], $4::int[]) AS u(id, n)
        ON CONFLICT (workspace_id, segment_id, at) DO UPDATE SET size = EXCLUDED.size`,
