@@ -20,6 +20,7 @@ import { Pii } from './kernel/crypto/pii.ts';
 import { systemClock, type Clock } from './kernel/clock.ts';
 import { Metrics } from './kernel/metrics.ts';
 import { ChangeFeed } from './kernel/changes.ts';
+import { ChangeBridge } from './kernel/change-bridge.ts';
 import { RulesCache } from './identity/rules-cache.ts';
 import { registerErrorHandler } from './http/errors.ts';
 import { registerAuth } from './http/auth.ts';
@@ -217,6 +218,9 @@ export async function createPlatform(config: Config, opts: PlatformOptions = {})
   // Work that arrives in this process starts at once; the polls remain for work from other processes.
   ctx.changes.onCustomers(() => journeys.wake());
   ctx.changes.onMessagesQueued(() => dispatcher.wake());
+  // Other processes on the same server hear this one's changes, and it theirs.
+  const bridge = new ChangeBridge(ctx.db, ctx.changes, opts.schema, (err) => ctx.log.error({ err }, 'change bridge failed'));
+  await bridge.start();
   return {
     app,
     ctx,
@@ -234,6 +238,7 @@ export async function createPlatform(config: Config, opts: PlatformOptions = {})
     upkeep,
     startBackground,
     async close() {
+      await bridge.stop();
       await upkeep.stop();
       await reports.stop();
       await snapshots.stop();

@@ -1,10 +1,21 @@
-// In-process change feed: ingest paths announce which customers changed after their transaction commits; the
-// understanding engine (traits, tags, segments) listens. Subscribers also hear segment entries and exits.
+// Change feed: ingest paths announce which customers changed after their transaction commits; the understanding
+// engine (traits, tags, segments) listens. Subscribers also hear segment entries and exits. Within one process it is
+// an event emitter; ChangeBridge carries customer and definition changes to the other processes on the same PostgreSQL server, whose
+// engines keep their own in-memory copy of every customer.
 import { EventEmitter } from 'node:events';
 
 export interface CustomersChanged {
   workspaceId: string;
   customerIds: number[];
+  /** Announced by another process: work done once per change (matching) is that process's. */
+  remote?: boolean;
+}
+
+/** Traits, tags or segments were defined, changed or deleted, or models wrote their tags: engines recompute. */
+export interface DefinitionsChanged {
+  workspaceId: string;
+  reason: string;
+  remote?: boolean;
 }
 
 export interface MembershipChange {
@@ -17,12 +28,18 @@ export interface MembershipChange {
 }
 
 export class ChangeFeed extends EventEmitter {
-  customersChanged(workspaceId: string, customerIds: Iterable<number>) {
+  customersChanged(workspaceId: string, customerIds: Iterable<number>, remote = false) {
     const ids = [...new Set(customerIds)].filter((id) => id != null);
-    if (ids.length) this.emit('customers', { workspaceId, customerIds: ids } satisfies CustomersChanged);
+    if (ids.length) this.emit('customers', { workspaceId, customerIds: ids, ...(remote ? { remote } : {}) } satisfies CustomersChanged);
   }
   onCustomers(fn: (c: CustomersChanged) => void) {
     this.on('customers', fn);
+  }
+  definitionsChanged(workspaceId: string, reason: string, remote = false) {
+    this.emit('definitions', { workspaceId, reason, ...(remote ? { remote } : {}) } satisfies DefinitionsChanged);
+  }
+  onDefinitions(fn: (c: DefinitionsChanged) => void) {
+    this.on('definitions', fn);
   }
   membership(change: MembershipChange) {
     this.emit('membership', change);

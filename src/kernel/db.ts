@@ -25,6 +25,11 @@ export interface Db extends Queryable {
   transaction<T>(fn: (tx: Queryable) => Promise<T>, setup?: string): Promise<T>;
   /** Runs a script of several statements (migrations). */
   exec(sql: string): Promise<void>;
+  /**
+   * Hears NOTIFY payloads on a channel over a connection of its own, reconnecting if it drops; resolves once
+   * listening. Only on a server: PGlite is one process, where nobody else could notify.
+   */
+  listen?(channel: string, onPayload: (payload: string) => void, onError: (err: unknown) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -115,6 +120,29 @@ async function openServer(url: string, schema: string | undefined, max: number):
     },
     async exec(sql: string) {
       await pool.query(sql);
+    },
+    async listen(channel, onPayload, onError) {
+      let client: pg.Client | null = null;
+      let closed = false;
+      const connect = async () => {
+        const c = new pg.Client({ connectionString: url });
+        c.on('notification', (n) => n.channel === channel && n.payload !== undefined && onPayload(n.payload));
+        c.on('error', (err) => {
+          onError(err);
+          c.end().catch(() => {});
+          // Changes notified while reconnecting are missed here: those customers are brought back in line when
+          // they change again or at the next full recompute (the daily layer refresh runs one).
+          if (!closed) setTimeout(() => connect().catch(onError), 1000).unref();
+        });
+        await c.connect();
+        await c.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+        client = c;
+      };
+      await connect();
+      return async () => {
+        closed = true;
+        await client?.end().catch(() => {});
+      };
     },
     async close() {
       await pool.end();

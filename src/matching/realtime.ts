@@ -3,6 +3,7 @@
 // Above the auto threshold the pair is merged, in the grey zone it is queued for review. Changes arrive on the
 // in-process change feed after their transaction commits and are handled in batches, off the ingest path.
 import type { AppContext } from '../kernel/context.ts';
+import type { CustomersChanged } from '../kernel/changes.ts';
 import type { TenantTx } from '../kernel/tenant.ts';
 import { withTenant } from '../kernel/tenant.ts';
 import { autoMergeAllowed, compareRecords, reviewReason } from './compare.ts';
@@ -44,7 +45,8 @@ export class RealtimeMatcher {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private stopped = false;
-  private readonly listener = (c: { workspaceId: string; customerIds: number[] }) => this.enqueue(c.workspaceId, c.customerIds);
+  // Changes from other processes are matched there: a pair is scored once.
+  private readonly listener = (c: CustomersChanged) => !c.remote && this.enqueue(c.workspaceId, c.customerIds);
 
   constructor(private readonly ctx: AppContext, private readonly delayMs = 100) {}
 

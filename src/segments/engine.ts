@@ -49,7 +49,15 @@ export class UnderstandingEngine {
   constructor(private readonly ctx: AppContext) {}
 
   start() {
-    this.ctx.changes.onCustomers(({ workspaceId, customerIds }) => this.enqueue(workspaceId, customerIds));
+    this.ctx.changes.onCustomers(({ workspaceId, customerIds, remote }) => {
+      // Another process's change to a workspace this one has not loaded: loading reads it from the database anyway.
+      if (remote && !this.states.has(workspaceId)) return;
+      this.enqueue(workspaceId, customerIds);
+    });
+    this.ctx.changes.onDefinitions(({ workspaceId, reason, remote }) => {
+      if (!remote || !this.states.has(workspaceId)) return;
+      this.recompute(workspaceId, `${reason} (in another process)`, true).catch((err) => this.ctx.log.error({ err }, 'segment engine recompute failed'));
+    });
     this.arm();
   }
 
@@ -233,7 +241,9 @@ export class UnderstandingEngine {
    * Requests a full recompute in the background (traits, then every rule tag and segment, recording entries and
    * exits). A request made while another waits its turn joins that one: it will read the newest definitions.
    */
-  async recompute(workspaceId: string, reason: string): Promise<RecomputeJob> {
+  async recompute(workspaceId: string, reason: string, heardFromAnotherProcess = false): Promise<RecomputeJob> {
+    // Other processes' engines hold their own copy of the definitions and model tags: they recompute too.
+    if (!heardFromAnotherProcess) this.ctx.changes.definitionsChanged(workspaceId, reason);
     const st = await this.state(workspaceId);
     // Set before the first await, so requests arriving together share one job.
     st.queuedJob ??= this.queueJob(workspaceId, st, reason);

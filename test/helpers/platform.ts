@@ -32,9 +32,10 @@ export interface TestPlatform {
 
 export const OWNER_PASSWORD = 'owner-password-1';
 
-export async function startPlatform(engine: Engine, opts: { clock?: Clock; config?: Partial<Config>; runImports?: boolean } = {}): Promise<TestPlatform> {
+/** `joinSchema`: a second process on another platform's server schema (it leaves the schema to its owner). */
+export async function startPlatform(engine: Engine, opts: { clock?: Clock; config?: Partial<Config>; runImports?: boolean; joinSchema?: string } = {}): Promise<TestPlatform> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'siyu-test-'));
-  const schema = engine === 'postgres' ? `t_${crypto.randomBytes(5).toString('hex')}` : undefined;
+  const schema = engine === 'postgres' ? opts.joinSchema ?? `t_${crypto.randomBytes(5).toString('hex')}` : undefined;
   const config = loadConfig({}, {
     dataDir, port: 0, host: '127.0.0.1', logLevel: process.env.LOG_LEVEL ?? 'error', importLeaseMs: 1500,
     databaseUrl: engine === 'postgres' ? process.env.TEST_DATABASE_URL : undefined, demoOnFirstStart: false, ...opts.config,
@@ -68,7 +69,7 @@ export async function startPlatform(engine: Engine, opts: { clock?: Clock; confi
     async close() {
       await platform.close();
       if (db) await db.close();
-      if (schema) await dropSchema(schema);
+      if (schema && !opts.joinSchema) await dropSchema(schema);
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
