@@ -1,7 +1,8 @@
 // Carries customer and definition changes between processes on one PostgreSQL server, so several API and worker
 // processes can serve a workspace: each runs an understanding engine with its own in-memory copy of the customers,
-// definitions and model tags, and each must hear every change, not only those made through itself. A change is sent with NOTIFY after the transaction that
-// made it commits, so a listener that reads the customers sees the change. Each process ignores what it sent.
+// definitions and model tags, and each must hear every change, not only those made through itself. A change is sent
+// with NOTIFY after the transaction that made it commits, so a listener that reads the customers sees the change.
+// Each process ignores what it sent.
 //
 // NOTIFY is per database and the channel names the schema, so test schemas side by side never hear each other.
 import crypto from 'node:crypto';

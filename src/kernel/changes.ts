@@ -1,7 +1,7 @@
 // Change feed: ingest paths announce which customers changed after their transaction commits; the understanding
 // engine (traits, tags, segments) listens. Subscribers also hear segment entries and exits. Within one process it is
-// an event emitter; ChangeBridge carries customer and definition changes to the other processes on the same PostgreSQL server, whose
-// engines keep their own in-memory copy of every customer.
+// an event emitter; ChangeBridge (change-bridge.ts) carries customer and definition changes to the other processes on
+// the same PostgreSQL server, whose engines keep their own in-memory copy of every customer.
 import { EventEmitter } from 'node:events';
 
 export interface CustomersChanged {

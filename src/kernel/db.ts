@@ -136,7 +136,9 @@ async function openServer(url: string, schema: string | undefined, max: number):
         });
         await c.connect();
         await c.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
-        client = c;
+        // Closed while (re)connecting: this connection is not wanted any more.
+        if (closed) await c.end();
+        else client = c;
       };
       await connect();
       return async () => {
