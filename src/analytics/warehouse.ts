@@ -131,16 +131,13 @@ async function openWarehouse(ctx: AppContext, d: DuckSession, workspaceId: strin
     SELECT cid, placed_at, 'order_completed', json_object('order_id', order_id, 'channel', channel, 'store', store, 'order_index', order_index, 'amount', amount)::VARCHAR, net
       FROM ord WHERE kind = 'sale' AND cid IS NOT NULL`);
   // Without properties there is no order number to compute nor JSON to build: the cheap form for most questions.
-  await d.run(`CREATE TEMP VIEW act_slim AS
-    SELECT c.canonical_id AS cid, e.ts, e.event FROM (${union('events')}) e JOIN cust c ON c.id = e.customer_id WHERE e.type IN ('track', 'page', 'screen')
-    UNION ALL
-    SELECT c.canonical_id, o.placed_at, 'order_completed' FROM (${union('orders')}) o JOIN cust c ON c.id = o.customer_id WHERE o.kind = 'sale'`);
-  // By the profile each row was recorded on, before following merges: for counts per customer over many rows,
-  // which are cheaper counted first and joined to `cust` after (a million counts join, not every event).
+  // act_rec is by the profile each row was recorded on, before following merges: for counts per customer over many
+  // rows, which are cheaper counted first and joined to `cust` after (a million counts join, not every event).
   await d.run(`CREATE TEMP VIEW act_rec AS
     SELECT customer_id, ts, event FROM (${union('events')}) e WHERE type IN ('track', 'page', 'screen')
     UNION ALL
     SELECT customer_id, placed_at, 'order_completed' FROM (${union('orders')}) o WHERE kind = 'sale' AND customer_id IS NOT NULL`);
+  await d.run(`CREATE TEMP VIEW act_slim AS SELECT c.canonical_id AS cid, a.ts, a.event FROM act_rec a JOIN cust c ON c.id = a.customer_id`);
 }
 
 /**

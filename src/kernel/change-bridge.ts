@@ -9,8 +9,11 @@ import crypto from 'node:crypto';
 import type { Db } from './db.ts';
 import type { ChangeFeed, CustomersChanged, DefinitionsChanged } from './changes.ts';
 
-/** NOTIFY payloads must stay under 8,000 bytes: ids are sent in pieces well below that. */
-const MAX_PAYLOAD = 7_000;
+/**
+ * NOTIFY payloads must stay under 8,000 bytes: 400 ids of at most 16 digits (below 2^53) and their commas are
+ * 6,800 characters, with room for the rest of the notice.
+ */
+const IDS_PER_NOTICE = 400;
 
 type Notice =
   // o: the sending process, w: the workspace; then customer ids, or the reason definitions changed
@@ -49,7 +52,7 @@ export class ChangeBridge {
   }
 
   private async send(workspaceId: string, ids: number[]) {
-    for (const piece of pieces(ids, MAX_PAYLOAD - workspaceId.length - this.origin.length - 32)) await this.notify({ o: this.origin, w: workspaceId, i: piece });
+    for (let k = 0; k < ids.length; k += IDS_PER_NOTICE) await this.notify({ o: this.origin, w: workspaceId, i: ids.slice(k, k + IDS_PER_NOTICE) });
   }
 
   private async notify(notice: Notice) {
@@ -67,23 +70,4 @@ export class ChangeBridge {
     if ('i' in notice) this.feed.customersChanged(notice.w, notice.i, true);
     else this.feed.definitionsChanged(notice.w, notice.d, true);
   }
-}
-
-/** Splits ids into runs whose JSON text stays within `budget` characters. */
-function pieces(ids: number[], budget: number): number[][] {
-  const out: number[][] = [];
-  let current: number[] = [];
-  let length = 2;
-  for (const id of ids) {
-    const add = String(id).length + 1;
-    if (current.length > 0 && length + add > budget) {
-      out.push(current);
-      current = [];
-      length = 2;
-    }
-    current.push(id);
-    length += add;
-  }
-  if (current.length) out.push(current);
-  return out;
 }

@@ -3,7 +3,7 @@
 // `boundaries(id)` says when time conditions will flip for that customer, so the scheduler can wake exactly then.
 import { Bitset } from './bitset.ts';
 import type { CustomerStore } from './store.ts';
-import { isAll, isAny, isField, isNot, isTag, type FieldCondition, type Rule } from './rules.ts';
+import { conditions, isAll, isAny, isField, isNot, isTag, type FieldCondition, type Rule } from './rules.ts';
 
 const DAY = 86_400_000;
 
@@ -217,15 +217,6 @@ function fieldBoundaries(c: FieldCondition, store: CustomerStore, now: number): 
   };
 }
 
-/** Every field condition in a rule, however nested. */
-function fieldConditions(rule: Rule, out: FieldCondition[] = []): FieldCondition[] {
-  if (isAll(rule)) rule.all.forEach((r) => fieldConditions(r, out));
-  else if (isAny(rule)) rule.any.forEach((r) => fieldConditions(r, out));
-  else if (isNot(rule)) fieldConditions(rule.not, out);
-  else if (isField(rule)) out.push(rule);
-  return out;
-}
-
 /**
  * Every customer's next instant after `now` at which any of the rules may flip with no new data (Infinity: none),
  * the earliest of what compile(rule).boundaries reports one customer at a time. Computed a column at a time, each
@@ -235,7 +226,7 @@ export function nextBoundaries(rules: Rule[], store: CustomerStore, now: number)
   const next = new Float64Array(store.size).fill(Infinity);
   let fixed = Infinity;
   const seen = new Set<string>();
-  for (const c of rules.flatMap((r) => fieldConditions(r))) {
+  for (const c of rules.flatMap((r) => conditions(r)).filter(isField)) {
     const b = boundaryOf(c, store);
     if (!b) continue;
     if ('at' in b) {

@@ -45,12 +45,20 @@ export const isTag = (r: Rule): r is TagCondition => 'tag' in r;
 export const isSegment = (r: Rule): r is SegmentCondition => 'segment' in r;
 
 /** Every tag and segment key a rule reads (for usage tracking and cycle checks). */
+/** Every leaf condition of a rule (field, tag or segment), however nested. */
+export function conditions(rule: Rule, out: (FieldCondition | TagCondition | SegmentCondition)[] = []) {
+  if (isAll(rule)) rule.all.forEach((r) => conditions(r, out));
+  else if (isAny(rule)) rule.any.forEach((r) => conditions(r, out));
+  else if (isNot(rule)) conditions(rule.not, out);
+  else out.push(rule);
+  return out;
+}
+
 export function references(rule: Rule, out = { tags: new Set<string>(), segments: new Set<string>(), fields: new Set<string>() }) {
-  if (isAll(rule)) rule.all.forEach((r) => references(r, out));
-  else if (isAny(rule)) rule.any.forEach((r) => references(r, out));
-  else if (isNot(rule)) references(rule.not, out);
-  else if (isTag(rule)) out.tags.add(rule.tag);
-  else if (isSegment(rule)) out.segments.add(rule.segment);
-  else out.fields.add(rule.field);
+  for (const c of conditions(rule)) {
+    if (isTag(c)) out.tags.add(c.tag);
+    else if (isSegment(c)) out.segments.add(c.segment);
+    else out.fields.add(c.field);
+  }
   return out;
 }
