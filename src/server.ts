@@ -64,6 +64,8 @@ import { registerDashboardRoutes } from './analytics/dashboards.ts';
 import { SnapshotWriter } from './analytics/snapshots.ts';
 import { ReportScheduler } from './analytics/reports.ts';
 import { DbUpkeep } from './kernel/upkeep.ts';
+import { IngestLog } from './ingest/buffer/ingest-log.ts';
+import { BufferApplier } from './ingest/buffer/applier.ts';
 
 export interface Platform {
   app: FastifyInstance;
@@ -80,6 +82,9 @@ export interface Platform {
   analytics: Analytics;
   snapshots: SnapshotWriter;
   upkeep: DbUpkeep;
+  /** The ingest log and its applier, when SIYU_INGEST_BUFFER is set. */
+  ingestLog?: IngestLog;
+  applier?: BufferApplier;
   /** Starts every background worker (imports, models, matching, points, journeys, broadcasts, the outbox, table statistics). */
   startBackground(): void;
   close(): Promise<void>;
@@ -165,7 +170,8 @@ export async function createPlatform(config: Config, opts: PlatformOptions = {})
   registerErrorHandler(app);
   registerAuth(app, ctx);
   registerAccessRoutes(app, ctx);
-  registerTrackingRoutes(app, ctx);
+  const ingestLog = config.ingestBuffer ? await IngestLog.open(config.ingestBuffer, config.ingestStream, ctx.pii) : undefined;
+  registerTrackingRoutes(app, ctx, ingestLog);
   registerOrderRoutes(app, ctx);
   registerImportRoutes(app, ctx);
   registerCustomerRoutes(app, ctx);
@@ -211,8 +217,10 @@ export async function createPlatform(config: Config, opts: PlatformOptions = {})
   const snapshots = new SnapshotWriter(ctx);
   const reports = new ReportScheduler(ctx, analytics);
   const upkeep = new DbUpkeep(ctx);
+  const applier = ingestLog ? new BufferApplier(ctx, ingestLog, { loops: config.ingestAppliers, maxItems: 5_000 }) : undefined;
   const startBackground = () => {
     for (const worker of [runner, models, matchRunner, sweeper, journeys, broadcasts, dispatcher, snapshots, reports, upkeep]) worker.start();
+    applier?.start();
   };
   if (opts.runImports !== false) startBackground();
   // Work that arrives in this process starts at once; the polls remain for work from other processes.
@@ -236,8 +244,11 @@ export async function createPlatform(config: Config, opts: PlatformOptions = {})
     analytics,
     snapshots,
     upkeep,
+    ingestLog,
+    applier,
     startBackground,
     async close() {
+      await applier?.stop();
       await bridge.stop();
       await upkeep.stop();
       await reports.stop();
@@ -253,6 +264,7 @@ export async function createPlatform(config: Config, opts: PlatformOptions = {})
       await runner.stop();
       await engine.stop();
       await app.close();
+      await ingestLog?.close();
       if (!opts.db) await ctx.db.close();
     },
   };

@@ -1,11 +1,13 @@
 // SIGKILL at an arbitrary moment loses nothing that was acknowledged and duplicates nothing after restart.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import pg from 'pg';
-import { ENGINES } from './helpers/platform.ts';
+import { ENGINES, waitFor } from './helpers/platform.ts';
+import { deleteStream, NATS_URL } from './helpers/nats.ts';
 import { freePort, kill9, processEnv, siyu, siyuAsync, startServer } from './helpers/process.ts';
 import { openDb } from '../src/kernel/db.ts';
 
@@ -124,3 +126,70 @@ for (const engine of ENGINES) {
     });
   });
 }
+
+describe('crash safety with the ingest log (postgres + NATS JetStream)', { skip: !process.env.TEST_DATABASE_URL && 'needs TEST_DATABASE_URL' }, () => {
+  it('kill -9 with entries acknowledged but not applied, and again while applying → every event exactly once', async () => {
+    const pe = await processEnv('postgres');
+    const stream = `SIYU_T_${crypto.randomBytes(4).toString('hex')}`;
+    const env = { ...pe.env, SIYU_INGEST_BUFFER: NATS_URL, SIYU_INGEST_STREAM: stream };
+    try {
+      const ws = JSON.parse(siyu(env, ['workspace', 'create', 'Crash log', '--json']).trim().split('\n').pop()!);
+      const port = await freePort();
+      const auth = `Basic ${Buffer.from(`${ws.writeKey}:`).toString('base64')}`;
+      const BATCHES = 60;
+      const PER = 100;
+      const batch = (b: number) => ({
+        batch: Array.from({ length: PER }, (_, i) => ({
+          type: i % 10 === 0 ? 'identify' : 'track', event: 'Crash Test', userId: `cu-${(b * PER + i) % 250}`,
+          anonymousId: `dev-${(b * PER + i) % 400}`, messageId: `crash-${b}-${i}`, traits: { plan: 'x' },
+        })),
+      });
+      const send = async (b: number) => {
+        try {
+          const r = await fetch(`http://127.0.0.1:${port}/v1/batch`, { method: 'POST', headers: { authorization: auth, 'content-type': 'application/json' }, body: JSON.stringify(batch(b)) });
+          return r.status === 200;
+        } catch {
+          return false;
+        }
+      };
+      const stored = async () => (await countRows(env, `SELECT count(*)::int AS n FROM events WHERE message_id LIKE 'crash-%'`)).n as number;
+
+      // 1. A process that only acknowledges dies with the first half acknowledged: nothing applied yet, nothing lost.
+      let server = await startServer({ ...env, SIYU_INGEST_APPLIERS: '0' }, port);
+      const acked: number[] = [];
+      await Promise.all(Array.from({ length: 4 }, async (_, lane) => {
+        for (let b = lane; b < BATCHES / 2; b += 4) if (await send(b)) acked.push(b);
+      }));
+      await kill9(server);
+      assert.equal(acked.length, BATCHES / 2);
+      assert.equal(await stored(), 0, 'acknowledged entries wait in the log');
+
+      // 2. A process with appliers takes them up and dies part-way through applying while the second half arrives.
+      server = await startServer(env, port);
+      const lanes = Promise.all(Array.from({ length: 4 }, async (_, lane) => {
+        for (let b = BATCHES / 2 + lane; b < BATCHES; b += 4) await send(b);
+      }));
+      await waitFor('some applied', async () => (await stored()) > 0, 60_000);
+      await new Promise((r) => setTimeout(r, Math.random() * 300));
+      await kill9(server);
+      await lanes;
+      const mid = await stored();
+      assert.ok(mid < BATCHES * PER, `killed while applying (${mid} stored)`);
+
+      // 3. Restarted, with SDK-style retries of everything: each event lands exactly once.
+      server = await startServer(env, port);
+      for (let b = 0; b < BATCHES; b++) assert.ok(await send(b), `batch ${b} after restart`);
+      await waitFor('all applied', async () => (await stored()) >= BATCHES * PER, 120_000);
+      await new Promise((r) => setTimeout(r, 1_000));
+      await kill9(server);
+      const counts = await countRows(env, `SELECT count(*)::int AS events, count(DISTINCT message_id)::int AS distinct_ids FROM events WHERE message_id LIKE 'crash-%'`);
+      assert.equal(counts.events, BATCHES * PER);
+      assert.equal(counts.distinct_ids, BATCHES * PER);
+      const people = await countRows(env, `SELECT count(DISTINCT c.canonical_id)::int AS n FROM identities i JOIN customers c ON c.id = i.customer_id AND c.workspace_id = i.workspace_id WHERE i.id_type = 'user_id'`);
+      assert.equal(people.n, 250, 'one profile per user despite the crashes');
+    } finally {
+      await pe.cleanup();
+      await deleteStream(stream);
+    }
+  });
+});

@@ -29,6 +29,12 @@ export interface Config {
   allowPrivateOutbound: boolean;
   /** An analytics query running longer than this is stopped and answered with an explanation. */
   analyticsTimeoutMs: number;
+  /** NATS server whose JetStream holds tracking requests until they are applied (src/ingest/buffer); off when absent. */
+  ingestBuffer: string | undefined;
+  /** JetStream stream name of the ingest log: installations sharing one NATS server each need their own. */
+  ingestStream: string;
+  /** Transactions applying the ingest log that this process runs at once; 0 for a process that only acknowledges. */
+  ingestAppliers: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
@@ -50,6 +56,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     publicUrl: (env.SIYU_PUBLIC_URL ?? `http://localhost:${env.PORT || 8080}`).replace(/\/$/, ''),
     allowPrivateOutbound: env.SIYU_ALLOW_PRIVATE_OUTBOUND === '1',
     analyticsTimeoutMs: intFrom(env.SIYU_ANALYTICS_TIMEOUT_MS, 60_000, 'SIYU_ANALYTICS_TIMEOUT_MS'),
+    ingestBuffer: env.SIYU_INGEST_BUFFER || undefined,
+    ingestStream: env.SIYU_INGEST_STREAM || 'SIYU_INGEST',
+    ingestAppliers: intFrom(env.SIYU_INGEST_APPLIERS, 2, 'SIYU_INGEST_APPLIERS'),
   };
   return { ...config, ...overrides };
 }

@@ -6,12 +6,14 @@ import { withTenant, type TenantTx } from '../../kernel/tenant.ts';
 import { IdentityResolver, type ResolveRequest } from '../../identity/resolver.ts';
 import { type Identifier, normalizeIdentifier } from '../../identity/identifiers.ts';
 import { buildProfilePatch, stripPii } from '../../customers/profile.ts';
-import { correctedTimestamp, identifiersOf } from './identifiers-of.ts';
+import { correctedTimestamp, type Extracted, identifiersOf } from './identifiers-of.ts';
 import type { ItemResult, TrackingMessage } from './schema.ts';
 
 export interface IngestItem {
   index: number;
   message: TrackingMessage;
+  /** When the request carrying it arrived, if not the batch's (items applied later from the ingest log). */
+  receivedAt?: Date;
 }
 
 interface Prepared {
@@ -21,6 +23,7 @@ interface Prepared {
   request: ResolveRequest;
   ts: Date;
   original: Date | null;
+  receivedAt: Date;
   warnings: { field: string; message: string }[];
 }
 
@@ -58,23 +61,21 @@ export async function ingestInTx(ctx: AppContext, tx: TenantTx, items: IngestIte
       continue;
     }
     seen.add(messageId);
-    const { identifiers, warnings } = identifiersOf(item.message);
-    if (item.message.type === 'alias') {
-      const prev = await previousIdentifier(ctx, tx, item.message.previousId!);
-      if (prev) identifiers.push(prev);
-      else warnings.push({ field: 'previousId', message: 'is a placeholder; nothing to alias' });
-    }
+    const { identifiers, warnings, previousId } = identifyingParts(item.message);
+    if (previousId) identifiers.push(await previousIdentifier(ctx, tx, previousId));
     if (identifiers.length === 0) {
-      results[i] = { index: item.index, messageId, status: 'rejected', errors: warnings.length ? warnings : [{ field: 'userId', message: 'no usable identifier' }] };
+      results[i] = { index: item.index, messageId, status: 'rejected', errors: noIdentifierErrors(warnings) };
       continue;
     }
-    const { ts, original } = correctedTimestamp(item.message, receivedAt, batchSentAt);
+    const arrived = item.receivedAt ?? receivedAt;
+    const { ts, original } = correctedTimestamp(item.message, arrived, batchSentAt);
     prepared.push({
       slot: i,
       item,
       messageId,
       ts,
       original,
+      receivedAt: arrived,
       warnings,
       request: { identifiers, source: item.message.type, explicit: item.message.type === 'alias', at: ts },
     });
@@ -86,7 +87,7 @@ export async function ingestInTx(ctx: AppContext, tx: TenantTx, items: IngestIte
   const customerIds = await resolver.resolve(prepared.map((p) => p.request));
   changed?.push(...resolver.mergedAway);
   await updateProfiles(ctx, tx, prepared, customerIds);
-  const inserted = await insertEvents(tx, prepared, customerIds, receivedAt);
+  const inserted = await insertEvents(tx, prepared, customerIds);
 
   prepared.forEach((p, k) => {
     const status = inserted.has(p.messageId) ? 'accepted' : 'duplicate';
@@ -95,15 +96,35 @@ export async function ingestInTx(ctx: AppContext, tx: TenantTx, items: IngestIte
   return results;
 }
 
-async function previousIdentifier(ctx: AppContext, tx: TenantTx, previousId: string): Promise<Identifier | null> {
-  const n = normalizeIdentifier('user_id', previousId);
-  if (!n.ok) return null;
+/** The identifiers a message carries, as far as they are known without the database (an alias's previousId is looked up). */
+function identifyingParts(m: TrackingMessage): Extracted & { previousId: string | null } {
+  const { identifiers, warnings } = identifiersOf(m);
+  let previousId: string | null = null;
+  if (m.type === 'alias') {
+    const n = normalizeIdentifier('user_id', m.previousId!);
+    if (n.ok) previousId = n.value;
+    else warnings.push({ field: 'previousId', message: 'is a placeholder; nothing to alias' });
+  }
+  return { identifiers, warnings, previousId };
+}
+
+function noIdentifierErrors(warnings: Extracted['warnings']) {
+  return warnings.length ? warnings : [{ field: 'userId', message: 'no usable identifier' }];
+}
+
+/** Why a message would be rejected at ingest, known before it is stored: the ingest log answers with this at once. */
+export function rejectionOf(m: TrackingMessage): Extracted['warnings'] | null {
+  const { identifiers, warnings, previousId } = identifyingParts(m);
+  return identifiers.length > 0 || previousId ? null : noIdentifierErrors(warnings);
+}
+
+async function previousIdentifier(ctx: AppContext, tx: TenantTx, previousId: string): Promise<Identifier> {
   // previousId is an earlier userId when one is known, otherwise the anonymousId the visitor browsed with.
   const { rows } = await tx.query(
     `SELECT 1 FROM identities WHERE workspace_id = $1 AND id_type = 'user_id' AND scope = '' AND value_hash = $2`,
-    [tx.workspaceId, ctx.pii.blindIndex('user_id', n.value)],
+    [tx.workspaceId, ctx.pii.blindIndex('user_id', previousId)],
   );
-  return { type: rows.length ? 'user_id' : 'anonymous_id', scope: '', value: n.value };
+  return { type: rows.length ? 'user_id' : 'anonymous_id', scope: '', value: previousId };
 }
 
 function sourceOf(m: TrackingMessage): string | null {
@@ -172,19 +193,19 @@ function storedContext(context: Record<string, unknown> | undefined): Record<str
   return traits ? { ...rest, traits: stripPii(traits) } : rest;
 }
 
-async function insertEvents(tx: TenantTx, prepared: Prepared[], customerIds: number[], receivedAt: Date): Promise<Set<string>> {
+async function insertEvents(tx: TenantTx, prepared: Prepared[], customerIds: number[]): Promise<Set<string>> {
   const bodies = prepared.map((p) => eventBody(p.item.message));
   const { rows } = await tx.query<{ message_id: string }>(
     `INSERT INTO events (workspace_id, message_id, customer_id, type, event, properties, context, ts, original_ts, received_at)
-     SELECT $1, m, c, t, e, p, x, ts, ots, $11
-       FROM unnest($2::text[], $3::bigint[], $4::text[], $5::text[], $6::jsonb[], $7::jsonb[], $8::timestamptz[], $9::timestamptz[], $10::int[])
-            AS u(m, c, t, e, p, x, ts, ots, ord)
+     SELECT $1, m, c, t, e, p, x, ts, ots, rcv
+       FROM unnest($2::text[], $3::bigint[], $4::text[], $5::text[], $6::jsonb[], $7::jsonb[], $8::timestamptz[], $9::timestamptz[], $10::int[], $11::timestamptz[])
+            AS u(m, c, t, e, p, x, ts, ots, ord, rcv)
       ORDER BY ord
      ON CONFLICT (workspace_id, message_id) DO NOTHING
      RETURNING message_id`,
     [tx.workspaceId, prepared.map((p) => p.messageId), customerIds, prepared.map((p) => p.item.message.type), bodies.map((b) => b.event),
      bodies.map((b) => JSON.stringify(b.properties)), prepared.map((p) => JSON.stringify(storedContext(p.item.message.context))),
-     prepared.map((p) => p.ts), prepared.map((p) => p.original), prepared.map((_, i) => i), receivedAt],
+     prepared.map((p) => p.ts), prepared.map((p) => p.original), prepared.map((_, i) => i), prepared.map((p) => p.receivedAt)],
   );
   return new Set(rows.map((r) => r.message_id));
 }

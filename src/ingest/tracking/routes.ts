@@ -6,10 +6,15 @@ import type { AppContext } from '../../kernel/context.ts';
 import { actorOf } from '../../http/auth.ts';
 import { AppError } from '../../kernel/errors.ts';
 import { ingestMessages, type IngestItem } from './ingest.ts';
+import type { IngestLog } from '../buffer/ingest-log.ts';
+import { appendToLog } from '../buffer/append.ts';
 import { batchSchema, type ItemResult, MESSAGE_TYPES, type MessageType, parseMessage, schemaByType, trackingResponseSchema } from './schema.ts';
 
-export function registerTrackingRoutes(app: FastifyInstance, ctx: AppContext) {
+/** `log`: the ingest log when SIYU_INGEST_BUFFER is set; requests are then acknowledged once it holds them. */
+export function registerTrackingRoutes(app: FastifyInstance, ctx: AppContext, log?: IngestLog) {
   const r = app.withTypeProvider<ZodTypeProvider>();
+  const store = (workspaceId: string, items: IngestItem[], batchSentAt?: string) =>
+    log ? appendToLog(ctx, log, workspaceId, items, batchSentAt) : ingestMessages(ctx, workspaceId, items, { batchSentAt });
 
   for (const type of MESSAGE_TYPES) {
     r.post(`/v1/${type}`, {
@@ -18,7 +23,7 @@ export function registerTrackingRoutes(app: FastifyInstance, ctx: AppContext) {
     }, async (req) => {
       const parsed = parseMessage(req.body, type as MessageType);
       if (!parsed.ok) throw new AppError(400, 'validation', parsed.errors.map((e) => `${e.field}: ${e.message}`).join('; '), parsed.errors);
-      const [result] = await ingestMessages(ctx, actorOf(req).workspaceId, [{ index: 0, message: parsed.message }]);
+      const [result] = await store(actorOf(req).workspaceId, [{ index: 0, message: parsed.message }]);
       if (result.status === 'rejected') throw new AppError(400, 'validation', result.errors!.map((e) => `${e.field}: ${e.message}`).join('; '), result.errors);
       return { success: true, results: [result] };
     });
@@ -47,7 +52,7 @@ export function registerTrackingRoutes(app: FastifyInstance, ctx: AppContext) {
         else results[index] = { index, messageId: (raw as any)?.messageId ?? null, status: 'rejected', errors: parsed.errors };
       });
       if (valid.length > 0) {
-        const stored = await ingestMessages(ctx, actorOf(req).workspaceId, valid, { batchSentAt: body.sentAt });
+        const stored = await store(actorOf(req).workspaceId, valid, body.sentAt);
         for (const s of stored) results[s.index] = s;
       }
       return { success: results.every((x) => x.status !== 'rejected'), results };

@@ -48,7 +48,8 @@ export const batchSchema = z.looseObject({
 export const itemResultSchema = z.object({
   index: z.number(),
   messageId: z.string().nullable(),
-  status: z.enum(['accepted', 'duplicate', 'rejected']),
+  // queued: stored in the ingest log (SIYU_INGEST_BUFFER), applied shortly; no customer id yet.
+  status: z.enum(['accepted', 'queued', 'duplicate', 'rejected']),
   customerId: z.number().optional(),
   errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
   warnings: z.array(z.object({ field: z.string(), message: z.string() })).optional(),

@@ -1,0 +1,105 @@
+// The durable ingest log (ARCHITECTURE "Scaling out"). When SIYU_INGEST_BUFFER names a NATS server, a tracking batch
+// is acknowledged once JetStream has stored it; appliers (./applier.ts) then resolve identities and write the events
+// to PostgreSQL in large transactions. A burst (双11 at midnight) waits in the log instead of in HTTP timeouts, and
+// API processes and appliers scale apart.
+//
+// Entries are sealed with the PII key (AES-256-GCM) before they leave the process: they carry phones, emails and
+// names, and the log is storage at rest like any other.
+import { connect, nanos, type NatsConnection } from '@nats-io/transport-node';
+import {
+  AckPolicy, jetstream, jetstreamManager, RetentionPolicy, StorageType,
+  type Consumer, type JetStreamClient, type JetStreamManager,
+} from '@nats-io/jetstream';
+import type { Pii } from '../../kernel/crypto/pii.ts';
+import type { TrackingMessage } from '../tracking/schema.ts';
+
+/** One stored entry: part of one HTTP request, for one workspace. */
+export interface LogEntry {
+  workspaceId: string;
+  receivedAt: string;
+  /** Position of each message in the request, so answers and errors keep pointing at the caller's items. */
+  items: { index: number; message: TrackingMessage }[];
+}
+
+export const APPLIER = 'applier';
+/** How long an applier may hold an entry before JetStream hands it to another (a crashed process's entries return). */
+const ACK_WAIT_MS = 60_000;
+/** Entries handed out and not yet acknowledged, across all appliers: bounds their memory (~500 events each). */
+const MAX_IN_FLIGHT = 100;
+
+export class IngestLog {
+  private constructor(
+    private readonly nc: NatsConnection,
+    private readonly js: JetStreamClient,
+    private readonly jsm: JetStreamManager,
+    private readonly pii: Pii,
+    readonly stream: string,
+  ) {}
+
+  /** Connects and makes sure the stream and the appliers' durable consumer exist (several processes may race here). */
+  static async open(url: string, stream: string, pii: Pii): Promise<IngestLog> {
+    if (!/^[A-Za-z0-9_-]{1,64}$/.test(stream)) throw new Error(`SIYU_INGEST_STREAM must be letters, digits, _ or -, got "${stream}"`);
+    const nc = await connect({ servers: url, name: 'siyu-ingest', maxReconnectAttempts: -1 });
+    const jsm = await jetstreamManager(nc);
+    try {
+      await jsm.streams.info(stream);
+    } catch {
+      // Work-queue retention: an entry is deleted once an applier acknowledges it, so the log holds only the backlog.
+      await jsm.streams.add({ name: stream, subjects: [`${stream}.>`], retention: RetentionPolicy.Workqueue, storage: StorageType.File })
+        .catch(async (err) => { if (!(await jsm.streams.info(stream).then(() => true, () => false))) throw err; });
+    }
+    await jsm.consumers.add(stream, {
+      durable_name: APPLIER, ack_policy: AckPolicy.Explicit, ack_wait: nanos(ACK_WAIT_MS), max_ack_pending: MAX_IN_FLIGHT,
+    });
+    return new IngestLog(nc, jetstream(nc), jsm, pii, stream);
+  }
+
+  /**
+   * Stores a request's messages; resolves once JetStream has every part on disk. Parts are cut under the server's
+   * payload limit (1 MB by default, while a request may be larger). Throws MessageTooLarge for a single message that
+   * cannot fit, before anything is stored.
+   */
+  async append(workspaceId: string, receivedAt: Date, items: LogEntry['items']): Promise<void> {
+    // Sealing adds base64 (4/3) and a few dozen bytes; leave room for the envelope.
+    const budget = Math.floor(((this.nc.info?.max_payload ?? 1024 * 1024) * 3) / 4) - 1024;
+    const parts: string[][] = [[]];
+    let size = 0;
+    for (const item of items) {
+      const json = JSON.stringify(item);
+      if (json.length > budget) throw new MessageTooLarge(item.index, budget);
+      if (size + json.length > budget) {
+        parts.push([]);
+        size = 0;
+      }
+      parts[parts.length - 1].push(json);
+      size += json.length + 1;
+    }
+    const head = `{"workspaceId":${JSON.stringify(workspaceId)},"receivedAt":"${receivedAt.toISOString()}","items":[`;
+    await Promise.all(parts.map((p) => this.js.publish(`${this.stream}.${workspaceId}`, this.pii.encrypt(`${head}${p.join(',')}]}`), { expect: { streamName: this.stream } })));
+  }
+
+  /** Opens a sealed entry; throws when no key in the ring opens it. */
+  read(data: Uint8Array): LogEntry {
+    return JSON.parse(this.pii.decrypt(new TextDecoder().decode(data)));
+  }
+
+  consumer(): Promise<Consumer> {
+    return this.js.consumers.get(this.stream, APPLIER);
+  }
+
+  /** Entries stored and not yet applied (waiting, or handed to an applier and not acknowledged). */
+  async backlog(): Promise<number> {
+    const info = await this.jsm.consumers.info(this.stream, APPLIER);
+    return info.num_pending + info.num_ack_pending;
+  }
+
+  async close(): Promise<void> {
+    await this.nc.drain().catch(() => this.nc.close());
+  }
+}
+
+export class MessageTooLarge extends Error {
+  constructor(readonly index: number, readonly limit: number) {
+    super(`message ${index} is larger than the ingest buffer's ${limit}-byte entry limit`);
+  }
+}

@@ -1,0 +1,135 @@
+// The ingest log (SIYU_INGEST_BUFFER): tracking requests acknowledged once the real NATS JetStream server holds them,
+// applied to PostgreSQL by the applier. Crash safety across processes is in crash.test.ts.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import { connect } from '@nats-io/transport-node';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { startPlatform, waitFor, type TestPlatform } from './helpers/platform.ts';
+import { BufferApplier } from '../src/ingest/buffer/applier.ts';
+import { deleteStream, NATS_URL } from './helpers/nats.ts';
+
+
+describe('ingest log over NATS JetStream (postgres)', { skip: !process.env.TEST_DATABASE_URL && 'needs TEST_DATABASE_URL' }, () => {
+  const stream = `SIYU_T_${crypto.randomBytes(4).toString('hex')}`;
+  let t: TestPlatform;
+  // This process only acknowledges; the test starts appliers itself, so it can look at the log in between.
+  before(async () => (t = await startPlatform('postgres', { config: { ingestBuffer: NATS_URL, ingestStream: stream, ingestAppliers: 0 } })));
+  after(async () => {
+    await t.close();
+    await deleteStream(stream);
+  });
+
+  const count = async (sql: string, params: unknown[] = []) => (await t.platform.ctx.db.query<{ n: number }>(sql, params)).rows[0].n;
+  const applier = (retryDelayMs = 2_000) => {
+    const a = new BufferApplier(t.platform.ctx, t.platform.ingestLog!, { loops: 2, maxItems: 5_000, retryDelayMs });
+    a.start();
+    return a;
+  };
+
+  it('answers queued per item, keeps PII sealed in the log, then applies exactly once', async () => {
+    const sentAt = new Date(Date.now() + 3_600_000).toISOString(); // the client's clock runs an hour fast
+    const batch = {
+      sentAt,
+      batch: [
+        { type: 'identify', userId: 'buf-u1', anonymousId: 'buf-d1', messageId: 'buf-1', traits: { name: '李雷', phone: '13811112222' } },
+        { type: 'track', anonymousId: 'buf-d1', event: 'Product Viewed', messageId: 'buf-2', timestamp: new Date(Date.now() + 3_600_000 - 60_000).toISOString() },
+        { type: 'track', userId: 'buf-u2', event: 'Order Completed' },
+        { type: 'track', userId: 'buf-u3' },
+        { type: 'page', userId: 'null', messageId: 'buf-junk' },
+      ],
+    };
+    const res = await t.track('/v1/batch', batch);
+    assert.equal(res.status, 200);
+    assert.deepEqual(res.body.results.map((r: any) => r.status), ['queued', 'queued', 'queued', 'rejected', 'rejected']);
+    assert.equal(res.body.results[3].errors[0].field, 'batch.3.event');
+    assert.equal(res.body.results[4].errors[0].field, 'userId', 'a junk id is refused before it is stored');
+    const generated = res.body.results[2].messageId;
+    assert.match(generated, /^gen-/, 'a message without messageId gets one before it is stored');
+
+    const backlog = await t.platform.ingestLog!.backlog();
+    assert.equal(backlog, 1, 'one entry waits in the log');
+    assert.equal(await count(`SELECT count(*)::int AS n FROM events`), 0, 'nothing is applied while no applier runs');
+    const raw = await rawEntries(stream);
+    assert.equal(raw.length, 1);
+    assert.ok(!raw[0].includes('13811112222') && !raw[0].includes('李雷'), 'the log holds the entry sealed');
+
+    const a = applier();
+    try {
+      await waitFor('applied', async () => (await count(`SELECT count(*)::int AS n FROM events`)) === 3);
+      // The same request again (an SDK retry) is queued again and stores nothing new.
+      assert.equal((await t.track('/v1/batch', batch)).status, 200);
+      await waitFor('drained', async () => (await t.platform.ingestLog!.backlog()) === 0);
+    } finally {
+      await a.stop();
+    }
+    assert.equal(await count(`SELECT count(*)::int AS n FROM events WHERE message_id LIKE 'buf-%'`), 2, 'the retry stored no message twice');
+    // A message sent without a messageId cannot be recognised when retried (SDKs always send one): it is new each time.
+    assert.equal(await count(`SELECT count(*)::int AS n FROM events WHERE message_id LIKE 'gen-%'`), 2);
+    assert.equal(await count(`SELECT count(*)::int AS n FROM events WHERE message_id = $1`, [generated]), 1);
+    const customers = (await t.api('GET', '/v1/customers?q=13811112222')).body.customers;
+    assert.equal(customers.length, 1, 'identify resolved to one profile');
+    const c = (await t.api('GET', `/v1/customers/${customers[0].id}`)).body;
+    assert.equal(c.pii.phone, '138****2222');
+    const viewed = (await t.platform.ctx.db.query<{ ts: Date; received_at: Date }>(`SELECT ts, received_at FROM events WHERE message_id = 'buf-2'`)).rows[0];
+    const skewCorrected = Math.abs(viewed.ts.getTime() - (viewed.received_at.getTime() - 60_000));
+    assert.ok(skewCorrected < 5_000, `the timestamp is corrected by the batch's clock skew (off by ${skewCorrected} ms)`);
+  });
+
+  it('queues a single call too, and refuses one without a usable identifier at once', async () => {
+    const ok = await t.track('/v1/track', { userId: 'buf-single', event: 'Signed Up', messageId: 'buf-single-1' });
+    assert.equal(ok.status, 200);
+    assert.equal(ok.body.results[0].status, 'queued');
+    const bad = await t.track('/v1/track', { userId: 'undefined', event: 'Signed Up' });
+    assert.equal(bad.status, 400);
+    assert.match(bad.body.error.message, /userId/);
+  });
+
+  it('an entry that keeps failing is set aside after retries without holding back the entries applied with it', async () => {
+    const before = await count(`SELECT count(*)::int AS n FROM events`);
+    // Stored through the log directly: a well-formed entry whose timestamp PostgreSQL refuses, beside a good one.
+    const log = t.platform.ingestLog!;
+    const now = new Date();
+    await log.append(t.ws.id, now, [{ index: 0, message: { type: 'track', userId: 'buf-poison', event: 'X', messageId: 'buf-poison-1', timestamp: 'not a time' } as any }]);
+    await log.append(t.ws.id, now, [{ index: 0, message: { type: 'track', userId: 'buf-good', event: 'Y', messageId: 'buf-good-1' } }]);
+    const a = applier(20);
+    try {
+      await waitFor('dead letter', async () => (await count(`SELECT count(*)::int AS n FROM ingest_dead_letters`)) === 1);
+      await waitFor('drained', async () => (await log.backlog()) === 0);
+    } finally {
+      await a.stop();
+    }
+    const dead = (await t.platform.ctx.db.query(`SELECT workspace_id, entry, error, deliveries FROM ingest_dead_letters`)).rows[0];
+    assert.equal(dead.workspace_id, t.ws.id);
+    assert.equal(dead.deliveries, 5);
+    assert.match(dead.error, /timestamp|time|date/i);
+    assert.match(t.platform.ctx.pii.decrypt(dead.entry), /buf-poison-1/, 'the entry is kept, sealed, for replay');
+    // buf-single-1 from the previous test and the good entry are applied.
+    assert.equal(await count(`SELECT count(*)::int AS n FROM events WHERE message_id IN ('buf-good-1', 'buf-single-1')`), 2);
+    assert.equal(await count(`SELECT count(*)::int AS n FROM events`), before + 2);
+  });
+
+  it('answers 503 when the log cannot be reached', async () => {
+    await t.platform.ingestLog!.close();
+    const res = await t.track('/v1/batch', { batch: [{ type: 'track', userId: 'buf-late', event: 'Z' }] });
+    assert.equal(res.status, 503);
+    assert.match(res.body.error.message, /retry/);
+  });
+});
+
+/** The stored bytes of every entry in the stream, as NATS holds them. */
+async function rawEntries(stream: string): Promise<string[]> {
+  const nc = await connect({ servers: NATS_URL });
+  try {
+    const jsm = await jetstreamManager(nc);
+    const info = await jsm.streams.info(stream);
+    const out: string[] = [];
+    for (let seq = info.state.first_seq; seq <= info.state.last_seq; seq++) {
+      const m = await jsm.streams.getMessage(stream, { seq }).catch(() => null);
+      if (m) out.push(new TextDecoder().decode(m.data));
+    }
+    return out;
+  } finally {
+    await nc.close();
+  }
+}
