@@ -1,6 +1,9 @@
 // Ingest throughput: events/s through the HTTP batch API (validation, identity resolution, profile updates, durable
 // insert) against a raw multi-row INSERT of the same rows into the same database.
-import { startPlatform, type Engine } from '../test/helpers/platform.ts';
+import crypto from 'node:crypto';
+import { startPlatform, waitFor, type Engine } from '../test/helpers/platform.ts';
+import { deleteStream, NATS_URL } from '../test/helpers/nats.ts';
+import { BufferApplier } from '../src/ingest/buffer/applier.ts';
 import { loadFromProcess, report, seconds, type Row } from './lib.ts';
 
 const BATCH = 500;
@@ -66,5 +69,46 @@ export async function benchIngest(engines: Engine[], opts: { events: Record<Engi
       await t.close();
     }
   }
-  report('ingest', rows, { note: 'HTTP /v1/batch of 500 Segment messages per request, sent from a separate client process, 1 in 25 an identify with PII; identity resolution, profile updates and event insert in one transaction per batch. Raw = multi-row INSERT of the same rows into a copy of the events table (same indexes).' });
+  if (engines.includes('postgres')) rows.push(...(await benchIngestLog(opts.events.postgres, opts.concurrency.postgres)));
+  report('ingest', rows, { note: 'Direct rows: HTTP /v1/batch of 500 Segment messages per request, sent from a separate client process, 1 in 25 an identify with PII; identity resolution, profile updates and event insert in one transaction per batch. Raw = multi-row INSERT of the same rows into a copy of the events table (same indexes). Log rows (SIYU_INGEST_BUFFER): requests acknowledged once NATS JetStream stores them; "events/s" is the acknowledged rate, "applied/s" the rate at which they reach PostgreSQL with identity resolution, from the first request to the last event stored. "burst" sends with no applier running, then starts one and measures the drain.' });
+}
+
+/** The same load through the ingest log: with appliers running alongside, and as a burst absorbed first and drained after. */
+async function benchIngestLog(total: number, clients: number): Promise<Row[]> {
+  const rows: Row[] = [];
+  for (const mode of ['applying', 'burst'] as const) {
+    const stream = `SIYU_BENCH_${crypto.randomBytes(4).toString('hex')}`;
+    const t = await startPlatform('postgres', { runImports: false, config: { ingestBuffer: NATS_URL, ingestStream: stream, ingestAppliers: 0 } });
+    try {
+      const authorization = `Basic ${Buffer.from(`${t.ws.writeKey}:`).toString('base64')}`;
+      const stored = async () => (await t.platform.ctx.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM events`)).rows[0].n;
+      const applier = new BufferApplier(t.platform.ctx, t.platform.ingestLog!, { loops: 2, maxItems: 5_000 });
+      await loadFromProcess({ url: t.url, authorization, concurrency: 1, requests: [{ method: 'POST', path: '/v1/batch', body: { batch: makeBatches(BATCH, 100, `warmlog${mode}`)[0] } }] });
+      applier.start();
+      await waitFor('warm-up applied', async () => (await stored()) === BATCH);
+      if (mode === 'burst') await applier.stop();
+      const batches = makeBatches(total, Math.round(total / 20), `log${mode}`);
+      const start = performance.now();
+      const load = await loadFromProcess({ url: t.url, authorization, concurrency: clients, requests: batches.map((batch) => ({ method: 'POST', path: '/v1/batch', body: { batch } })) });
+      for (const r of load.results) if (r.status !== 200 || JSON.parse(r.body).results.some((x: any) => x.status !== 'queued')) throw new Error(`HTTP ${r.status}: ${r.body.slice(0, 300)}`);
+      const drainStart = performance.now();
+      const drainer = mode === 'burst' ? new BufferApplier(t.platform.ctx, t.platform.ingestLog!, { loops: 2, maxItems: 5_000 }) : applier;
+      if (mode === 'burst') drainer.start();
+      // Polling the log is cheap; counting events every 100 ms would cost the database a share of its time.
+      await waitFor('applied', async () => (await t.platform.ingestLog!.backlog()) === 0, 3_600_000);
+      const applyMs = performance.now() - (mode === 'burst' ? drainStart : start);
+      await drainer.stop();
+      if ((await stored()) !== total + BATCH) throw new Error(`applied ${await stored()} events, expected ${total + BATCH}`);
+      const customers = (await t.platform.ctx.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM customers WHERE merged_into IS NULL`)).rows[0].n;
+      rows.push({
+        engine: `postgres + log (${mode})`, events: total, batch: BATCH, clients, profiles: customers,
+        'http s': seconds(load.ms), 'events/s': Math.round(total / (load.ms / 1000)),
+        'applied s': seconds(applyMs), 'applied/s': Math.round(total / (applyMs / 1000)),
+      });
+    } finally {
+      await t.close();
+      await deleteStream(stream);
+    }
+  }
+  return rows;
 }

@@ -4,7 +4,7 @@
 CREATE TABLE ingest_dead_letters (
   workspace_id  text NOT NULL,
   id            bigserial,
-  entry         text NOT NULL,
+  entry         bytea NOT NULL,                     -- as the log held it: Pii.sealBytes of the JSON entry
   error         text NOT NULL,
   deliveries    int NOT NULL,
   created_at    timestamptz NOT NULL,

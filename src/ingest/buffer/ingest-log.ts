@@ -3,7 +3,7 @@
 // to PostgreSQL in large transactions. A burst (双11 at midnight) waits in the log instead of in HTTP timeouts, and
 // API processes and appliers scale apart.
 //
-// Entries are sealed with the PII key (AES-256-GCM) before they leave the process: they carry phones, emails and
+// Entries are sealed with the PII key (AES-256-GCM, Pii.sealBytes) before they leave the process: they carry phones, emails and
 // names, and the log is storage at rest like any other.
 import { connect, nanos, type NatsConnection } from '@nats-io/transport-node';
 import {
@@ -60,27 +60,36 @@ export class IngestLog {
    * cannot fit, before anything is stored.
    */
   async append(workspaceId: string, receivedAt: Date, items: LogEntry['items']): Promise<void> {
-    // Sealing adds base64 (4/3) and a few dozen bytes; leave room for the envelope.
-    const budget = Math.floor(((this.nc.info?.max_payload ?? 1024 * 1024) * 3) / 4) - 1024;
+    // Sealing adds a few dozen bytes, and the envelope a few hundred; UTF-8 may take 3 bytes a character.
+    const budget = (this.nc.info?.max_payload ?? 1024 * 1024) - 1024;
+    const head = `{"workspaceId":${JSON.stringify(workspaceId)},"receivedAt":"${receivedAt.toISOString()}","items":`;
+    const whole = JSON.stringify(items);
+    const parts = Buffer.byteLength(whole) <= budget ? [whole] : this.split(items, budget);
+    const subject = `${this.stream}.${workspaceId}`;
+    await Promise.all(parts.map((p) => this.js.publish(subject, this.pii.sealBytes(`${head}${p}}`), { expect: { streamName: this.stream } })));
+  }
+
+  /** JSON arrays of the items, each under `budget` bytes. */
+  private split(items: LogEntry['items'], budget: number): string[] {
     const parts: string[][] = [[]];
-    let size = 0;
+    let size = 2;
     for (const item of items) {
       const json = JSON.stringify(item);
-      if (json.length > budget) throw new MessageTooLarge(item.index, budget);
-      if (size + json.length > budget) {
+      const bytes = Buffer.byteLength(json) + 1;
+      if (bytes + 2 > budget) throw new MessageTooLarge(item.index, budget);
+      if (size + bytes > budget) {
         parts.push([]);
-        size = 0;
+        size = 2;
       }
       parts[parts.length - 1].push(json);
-      size += json.length + 1;
+      size += bytes;
     }
-    const head = `{"workspaceId":${JSON.stringify(workspaceId)},"receivedAt":"${receivedAt.toISOString()}","items":[`;
-    await Promise.all(parts.map((p) => this.js.publish(`${this.stream}.${workspaceId}`, this.pii.encrypt(`${head}${p.join(',')}]}`), { expect: { streamName: this.stream } })));
+    return parts.map((p) => `[${p.join(',')}]`);
   }
 
   /** Opens a sealed entry; throws when no key in the ring opens it. */
   read(data: Uint8Array): LogEntry {
-    return JSON.parse(this.pii.decrypt(new TextDecoder().decode(data)));
+    return JSON.parse(this.pii.openBytes(data).toString('utf8'));
   }
 
   consumer(): Promise<Consumer> {
