@@ -59,6 +59,8 @@ export class BufferApplier {
       try {
         this.consumer ??= await this.log.consumer();
         this.messages = await this.consumer.consume({ max_messages: 64 });
+        // stop() may have run while the consumer was being fetched, before there was anything to close.
+        if (!this.running) return void (await this.messages.close());
         for await (const msg of this.messages) {
           let entry: LogEntry | null = null;
           let error: string | undefined;
@@ -70,6 +72,8 @@ export class BufferApplier {
           this.queue.push({ msg, entry, error });
           this.wake();
         }
+        // The server ended the subscription (its consumer was removed, say): subscribe again, without spinning.
+        if (this.running) await new Promise((r) => setTimeout(r, 1_000));
       } catch (err) {
         if (!this.running) return;
         this.ctx.log.error({ err }, 'ingest log: receiving failed; retrying');

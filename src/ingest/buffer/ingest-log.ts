@@ -55,7 +55,8 @@ export class IngestLog {
   }
 
   /**
-   * Stores a request's messages; resolves once JetStream has every part on disk. Parts are cut under the server's
+   * Stores a request's messages; resolves once JetStream has stored every part in its file store (it survives a crash
+   * of any process; for power loss, run NATS with `sync_interval: always`, as PostgreSQL fsyncs each commit). Parts are cut under the server's
    * payload limit (1 MB by default, while a request may be larger). Throws MessageTooLarge for a single message that
    * cannot fit, before anything is stored.
    */
