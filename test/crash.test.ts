@@ -22,6 +22,27 @@ async function countRows(env: NodeJS.ProcessEnv, sql: string, params: unknown[] 
   }
 }
 
+const PER = 100;
+
+/** Sends batch number b (PER messages, 250 users on 400 devices, fixed messageIds); true when acknowledged. */
+function batchSender(port: number, writeKey: string) {
+  const auth = `Basic ${Buffer.from(`${writeKey}:`).toString('base64')}`;
+  const batch = (b: number) => ({
+    batch: Array.from({ length: PER }, (_, i) => ({
+      type: i % 10 === 0 ? 'identify' : 'track', event: 'Crash Test', userId: `cu-${(b * PER + i) % 250}`,
+      anonymousId: `dev-${(b * PER + i) % 400}`, messageId: `crash-${b}-${i}`, traits: { plan: 'x' },
+    })),
+  });
+  return async (b: number) => {
+    try {
+      const r = await fetch(`http://127.0.0.1:${port}/v1/batch`, { method: 'POST', headers: { authorization: auth, 'content-type': 'application/json' }, body: JSON.stringify(batch(b)) });
+      return r.status === 200;
+    } catch {
+      return false;
+    }
+  };
+}
+
 for (const engine of ENGINES) {
   describe(`crash safety (${engine})`, () => {
     it('batch ingest: kill -9 mid-stream, restart, SDK-style retries → every event exactly once', async () => {
@@ -30,23 +51,8 @@ for (const engine of ENGINES) {
         const ws = JSON.parse(siyu(pe.env, ['workspace', 'create', 'Crash', '--json']).trim().split('\n').pop()!);
         const port = await freePort();
         let server = await startServer(pe.env, port);
-        const auth = `Basic ${Buffer.from(`${ws.writeKey}:`).toString('base64')}`;
         const BATCHES = 80;
-        const PER = 100;
-        const batch = (b: number) => ({
-          batch: Array.from({ length: PER }, (_, i) => ({
-            type: i % 10 === 0 ? 'identify' : 'track', event: 'Crash Test', userId: `cu-${(b * PER + i) % 250}`,
-            anonymousId: `dev-${(b * PER + i) % 400}`, messageId: `crash-${b}-${i}`, traits: { plan: 'x' },
-          })),
-        });
-        const send = async (b: number) => {
-          try {
-            const r = await fetch(`http://127.0.0.1:${port}/v1/batch`, { method: 'POST', headers: { authorization: auth, 'content-type': 'application/json' }, body: JSON.stringify(batch(b)) });
-            return r.status === 200;
-          } catch {
-            return false;
-          }
-        };
+        const send = batchSender(port, ws.writeKey);
         const acked = new Set<number>();
         // Crash after a random share of the stream, while the other clients' batches are in flight.
         const killAfter = 10 + Math.floor(Math.random() * (BATCHES / 2));
@@ -135,23 +141,8 @@ describe('crash safety with the ingest log (postgres + NATS JetStream)', { skip:
     try {
       const ws = JSON.parse(siyu(env, ['workspace', 'create', 'Crash log', '--json']).trim().split('\n').pop()!);
       const port = await freePort();
-      const auth = `Basic ${Buffer.from(`${ws.writeKey}:`).toString('base64')}`;
       const BATCHES = 60;
-      const PER = 100;
-      const batch = (b: number) => ({
-        batch: Array.from({ length: PER }, (_, i) => ({
-          type: i % 10 === 0 ? 'identify' : 'track', event: 'Crash Test', userId: `cu-${(b * PER + i) % 250}`,
-          anonymousId: `dev-${(b * PER + i) % 400}`, messageId: `crash-${b}-${i}`, traits: { plan: 'x' },
-        })),
-      });
-      const send = async (b: number) => {
-        try {
-          const r = await fetch(`http://127.0.0.1:${port}/v1/batch`, { method: 'POST', headers: { authorization: auth, 'content-type': 'application/json' }, body: JSON.stringify(batch(b)) });
-          return r.status === 200;
-        } catch {
-          return false;
-        }
-      };
+      const send = batchSender(port, ws.writeKey);
       const stored = async () => (await countRows(env, `SELECT count(*)::int AS n FROM events WHERE message_id LIKE 'crash-%'`)).n as number;
 
       // 1. A process that only acknowledges dies with the first half acknowledged: nothing applied yet, nothing lost.
