@@ -82,7 +82,7 @@ async function benchIngestLog(total: number, clients: number): Promise<Row[]> {
     try {
       const authorization = `Basic ${Buffer.from(`${t.ws.writeKey}:`).toString('base64')}`;
       const stored = async () => (await t.platform.ctx.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM events`)).rows[0].n;
-      const applier = new BufferApplier(t.platform.ctx, t.platform.ingestLog!, { loops: 2, maxItems: 5_000 });
+      const applier = new BufferApplier(t.platform.ctx, t.platform.ingestLog!, { loops: 2 });
       await loadFromProcess({ url: t.url, authorization, concurrency: 1, requests: [{ method: 'POST', path: '/v1/batch', body: { batch: makeBatches(BATCH, 100, `warmlog${mode}`)[0] } }] });
       applier.start();
       await waitFor('warm-up applied', async () => (await stored()) === BATCH);
@@ -92,7 +92,7 @@ async function benchIngestLog(total: number, clients: number): Promise<Row[]> {
       const load = await loadFromProcess({ url: t.url, authorization, concurrency: clients, requests: batches.map((batch) => ({ method: 'POST', path: '/v1/batch', body: { batch } })) });
       for (const r of load.results) if (r.status !== 200 || JSON.parse(r.body).results.some((x: any) => x.status !== 'queued')) throw new Error(`HTTP ${r.status}: ${r.body.slice(0, 300)}`);
       const drainStart = performance.now();
-      const drainer = mode === 'burst' ? new BufferApplier(t.platform.ctx, t.platform.ingestLog!, { loops: 2, maxItems: 5_000 }) : applier;
+      const drainer = mode === 'burst' ? new BufferApplier(t.platform.ctx, t.platform.ingestLog!, { loops: 2 }) : applier;
       if (mode === 'burst') drainer.start();
       // Polling the log is cheap; counting events every 100 ms would cost the database a share of its time.
       await waitFor('applied', async () => (await t.platform.ingestLog!.backlog()) === 0, 3_600_000);

@@ -217,7 +217,7 @@ export async function createPlatform(config: Config, opts: PlatformOptions = {})
   const snapshots = new SnapshotWriter(ctx);
   const reports = new ReportScheduler(ctx, analytics);
   const upkeep = new DbUpkeep(ctx);
-  const applier = ingestLog ? new BufferApplier(ctx, ingestLog, { loops: config.ingestAppliers, maxItems: 5_000 }) : undefined;
+  const applier = ingestLog ? new BufferApplier(ctx, ingestLog, { loops: config.ingestAppliers }) : undefined;
   const startBackground = () => {
     for (const worker of [runner, models, matchRunner, sweeper, journeys, broadcasts, dispatcher, snapshots, reports, upkeep]) worker.start();
     applier?.start();

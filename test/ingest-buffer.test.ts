@@ -22,7 +22,7 @@ describe('ingest log over NATS JetStream (postgres)', { skip: !process.env.TEST_
 
   const count = async (sql: string, params: unknown[] = []) => (await t.platform.ctx.db.query<{ n: number }>(sql, params)).rows[0].n;
   const applier = (retryDelayMs = 2_000) => {
-    const a = new BufferApplier(t.platform.ctx, t.platform.ingestLog!, { loops: 2, maxItems: 5_000, retryDelayMs });
+    const a = new BufferApplier(t.platform.ctx, t.platform.ingestLog!, { loops: 2, retryDelayMs });
     a.start();
     return a;
   };

@@ -6,39 +6,34 @@ import type { AppContext } from '../../kernel/context.ts';
 import { AppError } from '../../kernel/errors.ts';
 import { rejectionOf, type IngestItem } from '../tracking/ingest.ts';
 import type { ItemResult } from '../tracking/schema.ts';
-import { type IngestLog, type LogEntry, MessageTooLarge } from './ingest-log.ts';
+import type { IngestLog, LogEntry } from './ingest-log.ts';
 
 export async function appendToLog(ctx: AppContext, log: IngestLog, workspaceId: string, items: IngestItem[], batchSentAt?: string): Promise<ItemResult[]> {
-  const receivedAt = ctx.clock.now();
-  const results = new Map<number, ItemResult>();
-  let keep: LogEntry['items'] = [];
+  const results: ItemResult[] = [];
+  const keep: LogEntry['items'] = [];
   for (const { index, message } of items) {
     // The id is fixed now, so an entry applied twice (a crash between commit and acknowledgement) is stored once.
     const messageId = message.messageId ?? `gen-${crypto.randomUUID()}`;
     const errors = rejectionOf(message);
     if (errors) {
-      results.set(index, { index, messageId, status: 'rejected', errors });
+      results.push({ index, messageId, status: 'rejected', errors });
       continue;
     }
     // The batch's sentAt becomes the message's: clock-skew correction reads it when the entry is applied.
     const sentAt = message.sentAt ?? batchSentAt;
     keep.push({ index, message: { ...message, messageId, ...(sentAt ? { sentAt } : {}) } });
-    results.set(index, { index, messageId, status: 'queued' });
+    results.push({ index, messageId, status: 'queued' });
   }
-  while (keep.length > 0) {
-    try {
-      await log.append(workspaceId, receivedAt, keep);
-      break;
-    } catch (err) {
-      if (err instanceof MessageTooLarge) {
-        results.set(err.index, { index: err.index, messageId: results.get(err.index)!.messageId, status: 'rejected', errors: [{ field: 'body', message: err.message }] });
-        keep = keep.filter((k) => k.index !== err.index);
-        continue;
-      }
-      ctx.log.error({ err }, 'ingest log: storing a request failed');
-      throw new AppError(503, 'ingest_unavailable', 'the ingest buffer is not reachable; nothing from this request was acknowledged, retry it');
-    }
+  if (keep.length === 0) return results;
+  let stored;
+  try {
+    stored = await log.append(workspaceId, ctx.clock.now(), keep);
+  } catch (err) {
+    ctx.log.error({ err }, 'ingest log: storing a request failed');
+    throw new AppError(503, 'ingest_unavailable', 'the ingest buffer is not reachable; nothing from this request was acknowledged, retry it');
   }
-  ctx.metrics.inc('siyu_ingest_log_appended_total', 'Tracking messages stored in the ingest log', keep.length);
-  return items.map((it) => results.get(it.index)!);
+  const tooLarge = new Set(stored.tooLarge);
+  const message = (index: number) => `message ${index} is larger than the ingest buffer's ${stored.limit}-byte entry limit`;
+  ctx.metrics.inc('siyu_ingest_log_appended_total', 'Tracking messages stored in the ingest log', keep.length - tooLarge.size);
+  return results.map((r) => (tooLarge.has(r.index) ? { index: r.index, messageId: r.messageId, status: 'rejected', errors: [{ field: 'body', message: message(r.index) }] } : r));
 }

@@ -13,6 +13,8 @@ import { ingestMessages, type IngestItem } from '../tracking/ingest.ts';
 import type { IngestLog, LogEntry } from './ingest-log.ts';
 
 const MAX_DELIVERIES = 5;
+/** Events per transaction at most: big enough to share each transaction's fixed costs, small enough to retry. */
+const MAX_ITEMS = 5_000;
 
 interface Pending {
   msg: JsMsg;
@@ -32,10 +34,10 @@ export class BufferApplier {
     private readonly ctx: AppContext,
     private readonly log: IngestLog,
     /**
-     * `loops`: transactions this process runs at once (0: it only acknowledges, others apply); `maxItems`: events per
-     * transaction; `retryDelayMs`: wait before a failed entry's next attempt, times the attempts so far.
+     * `loops`: transactions this process runs at once (0: it only acknowledges, others apply); `retryDelayMs`: wait
+     * before a failed entry's next attempt, times the attempts so far.
      */
-    private readonly opts: { loops: number; maxItems: number; retryDelayMs?: number } = { loops: 2, maxItems: 5_000 },
+    private readonly opts: { loops: number; retryDelayMs?: number },
   ) {}
 
   start(): void {
@@ -102,14 +104,14 @@ export class BufferApplier {
     }
   }
 
-  /** Takes queued entries of one workspace (the oldest entry's) up to maxItems events; unreadable entries alone. */
+  /** Takes queued entries of one workspace (the oldest entry's) up to MAX_ITEMS events; unreadable entries alone. */
   private take(): Pending[] {
     if (this.queue.length === 0) return [];
     if (!this.queue[0].entry) return this.queue.splice(0, 1);
     const ws = this.queue[0].entry.workspaceId;
     const taken: Pending[] = [];
     let items = 0;
-    for (let i = 0; i < this.queue.length && items < this.opts.maxItems; ) {
+    for (let i = 0; i < this.queue.length && items < MAX_ITEMS; ) {
       const p = this.queue[i];
       if (p.entry?.workspaceId === ws) {
         taken.push(p);

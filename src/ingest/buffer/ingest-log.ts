@@ -3,8 +3,8 @@
 // to PostgreSQL in large transactions. A burst (双11 at midnight) waits in the log instead of in HTTP timeouts, and
 // API processes and appliers scale apart.
 //
-// Entries are sealed with the PII key (AES-256-GCM, Pii.sealBytes) before they leave the process: they carry phones, emails and
-// names, and the log is storage at rest like any other.
+// Entries are sealed with the PII key (AES-256-GCM, Pii.sealBytes) before they leave the process: they carry phones,
+// emails and names, and the log is storage at rest like any other.
 import { connect, nanos, type NatsConnection } from '@nats-io/transport-node';
 import {
   AckPolicy, jetstream, jetstreamManager, RetentionPolicy, StorageType,
@@ -21,7 +21,7 @@ export interface LogEntry {
   items: { index: number; message: TrackingMessage }[];
 }
 
-export const APPLIER = 'applier';
+const APPLIER = 'applier';
 /** How long an applier may hold an entry before JetStream hands it to another (a crashed process's entries return). */
 const ACK_WAIT_MS = 60_000;
 /** Entries handed out and not yet acknowledged, across all appliers: bounds their memory (~500 events each). */
@@ -56,36 +56,41 @@ export class IngestLog {
 
   /**
    * Stores a request's messages; resolves once JetStream has stored every part in its file store (it survives a crash
-   * of any process; for power loss, run NATS with `sync_interval: always`, as PostgreSQL fsyncs each commit). Parts are cut under the server's
-   * payload limit (1 MB by default, while a request may be larger). Throws MessageTooLarge for a single message that
-   * cannot fit, before anything is stored.
+   * of any process; for power loss, run NATS with `sync_interval: always`, as PostgreSQL fsyncs each commit). Parts
+   * are cut under the server's payload limit (1 MB by default, while a request may be larger). Returns the indexes of
+   * messages that cannot fit in any entry: those alone are not stored.
    */
-  async append(workspaceId: string, receivedAt: Date, items: LogEntry['items']): Promise<void> {
+  async append(workspaceId: string, receivedAt: Date, items: LogEntry['items']): Promise<{ tooLarge: number[]; limit: number }> {
     // Sealing adds a few dozen bytes, and the envelope a few hundred; UTF-8 may take 3 bytes a character.
-    const budget = (this.nc.info?.max_payload ?? 1024 * 1024) - 1024;
+    const limit = (this.nc.info?.max_payload ?? 1024 * 1024) - 1024;
     const head = `{"workspaceId":${JSON.stringify(workspaceId)},"receivedAt":"${receivedAt.toISOString()}","items":`;
     const whole = JSON.stringify(items);
-    const parts = Buffer.byteLength(whole) <= budget ? [whole] : this.split(items, budget);
+    const { parts, tooLarge } = Buffer.byteLength(whole) <= limit ? { parts: [whole], tooLarge: [] } : this.split(items, limit);
     const subject = `${this.stream}.${workspaceId}`;
     await Promise.all(parts.map((p) => this.js.publish(subject, this.pii.sealBytes(`${head}${p}}`), { expect: { streamName: this.stream } })));
+    return { tooLarge, limit };
   }
 
-  /** JSON arrays of the items, each under `budget` bytes. */
-  private split(items: LogEntry['items'], budget: number): string[] {
+  /** JSON arrays of the items, each under `limit` bytes, and the indexes of items larger than that on their own. */
+  private split(items: LogEntry['items'], limit: number): { parts: string[]; tooLarge: number[] } {
     const parts: string[][] = [[]];
+    const tooLarge: number[] = [];
     let size = 2;
     for (const item of items) {
       const json = JSON.stringify(item);
       const bytes = Buffer.byteLength(json) + 1;
-      if (bytes + 2 > budget) throw new MessageTooLarge(item.index, budget);
-      if (size + bytes > budget) {
+      if (bytes + 2 > limit) {
+        tooLarge.push(item.index);
+        continue;
+      }
+      if (size + bytes > limit) {
         parts.push([]);
         size = 2;
       }
       parts[parts.length - 1].push(json);
       size += bytes;
     }
-    return parts.map((p) => `[${p.join(',')}]`);
+    return { parts: parts.filter((p) => p.length > 0).map((p) => `[${p.join(',')}]`), tooLarge };
   }
 
   /** Opens a sealed entry; throws when no key in the ring opens it. */
@@ -105,11 +110,5 @@ export class IngestLog {
 
   async close(): Promise<void> {
     await this.nc.drain().catch(() => this.nc.close());
-  }
-}
-
-export class MessageTooLarge extends Error {
-  constructor(readonly index: number, readonly limit: number) {
-    super(`message ${index} is larger than the ingest buffer's ${limit}-byte entry limit`);
   }
 }
