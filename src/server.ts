@@ -66,6 +66,7 @@ import { ReportScheduler } from './analytics/reports.ts';
 import { DbUpkeep } from './kernel/upkeep.ts';
 import { IngestLog } from './ingest/buffer/ingest-log.ts';
 import { BufferApplier } from './ingest/buffer/applier.ts';
+import { registerIngestLogRoutes } from './ingest/buffer/routes.ts';
 
 export interface Platform {
   app: FastifyInstance;
@@ -172,6 +173,7 @@ export async function createPlatform(config: Config, opts: PlatformOptions = {})
   registerAccessRoutes(app, ctx);
   const ingestLog = config.ingestBuffer ? await IngestLog.open(config.ingestBuffer, config.ingestStream, ctx.pii) : undefined;
   registerTrackingRoutes(app, ctx, ingestLog);
+  registerIngestLogRoutes(app, ctx, ingestLog);
   registerOrderRoutes(app, ctx);
   registerImportRoutes(app, ctx);
   registerCustomerRoutes(app, ctx);

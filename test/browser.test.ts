@@ -5,23 +5,29 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { startPlatform, type TestPlatform } from './helpers/platform.ts';
+import crypto from 'node:crypto';
+import { startPlatform, waitFor, type TestPlatform } from './helpers/platform.ts';
+import { deleteStream, NATS_URL } from './helpers/nats.ts';
+import { withTenant } from '../src/kernel/tenant.ts';
 import { launchBrowser, screenshot } from './helpers/browser.ts';
 
 describe('console in a browser', () => {
   let t: TestPlatform;
   let browser: Browser;
   let page: Page;
+  // With the ingest log on (and no applier), so the import page shows its card.
+  const stream = `SIYU_T_${crypto.randomBytes(4).toString('hex')}`;
 
   before(async () => {
     assert.ok(fs.existsSync('web/dist/index.html'), 'build the console first: npm run build:web');
-    t = await startPlatform('pglite');
+    t = await startPlatform('pglite', { config: { ingestBuffer: NATS_URL, ingestStream: stream, ingestAppliers: 0 } });
     browser = await launchBrowser();
     page = await browser.newPage({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN' });
   });
   after(async () => {
     await browser?.close();
     await t?.close();
+    await deleteStream(stream);
   });
 
   it('logs in (zh-CN by default), shows the overview and switches to English', async () => {
@@ -54,6 +60,20 @@ describe('console in a browser', () => {
     await report.waitFor();
     assert.match(await report.innerText(), /^1/);
     await page.screenshot({ path: screenshot('imports.png') });
+  });
+
+  it('shows the ingest log on the import page and replays an entry that was set aside', async () => {
+    const entry = { workspaceId: t.ws.id, receivedAt: new Date().toISOString(), items: [{ index: 0, message: { type: 'track', userId: 'u-dead', event: 'X', messageId: 'dead-1' } }] };
+    await withTenant(t.platform.ctx.db, t.ws.id, (tx) => tx.query(
+      `INSERT INTO ingest_dead_letters (workspace_id, entry, error, deliveries, created_at) VALUES ($1, $2, 'database refused the entry', 5, now())`,
+      [t.ws.id, t.platform.ctx.pii.sealBytes(JSON.stringify(entry))]));
+    await page.reload();
+    const card = page.getByTestId('ingest-log');
+    await card.getByText('database refused the entry').waitFor();
+    await card.getByRole('button', { name: '重新投递' }).click();
+    await card.getByText('没有被搁置的条目，一切正常。').waitFor();
+    await waitFor('entry back in the log', async () => (await t.platform.ingestLog!.backlogOf(t.ws.id)) === 1);
+    await page.screenshot({ path: screenshot('ingest-log.png') });
   });
 
   it('finds the customer and opens the 360 page with the order on the timeline', async () => {

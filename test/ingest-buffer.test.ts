@@ -49,6 +49,8 @@ describe('ingest log over NATS JetStream (postgres)', { skip: !process.env.TEST_
 
     const backlog = await t.platform.ingestLog!.backlog();
     assert.equal(backlog, 1, 'one entry waits in the log');
+    const status = (await t.api('GET', '/v1/ingest/log')).body;
+    assert.deepEqual([status.enabled, status.backlog, status.deadLetters], [true, 1, []], 'operators see the workspace waiting on the log');
     assert.equal(await count(`SELECT count(*)::int AS n FROM events`), 0, 'nothing is applied while no applier runs');
     const raw = await rawEntries(stream);
     assert.equal(raw.length, 1);
@@ -122,6 +124,22 @@ describe('ingest log over NATS JetStream (postgres)', { skip: !process.env.TEST_
     assert.equal(dead.deliveries, 5);
     assert.match(dead.error, /timestamp|time|date/i);
     assert.match(t.platform.ctx.pii.openBytes(dead.entry).toString('utf8'), /buf-poison-1/, 'the entry is kept, sealed, for replay');
+
+    // Operators see it, and replaying puts the same sealed entry back into the log (no applier runs now).
+    const seen = (await t.api('GET', '/v1/ingest/log')).body;
+    assert.equal(seen.backlog, 0);
+    assert.equal(seen.deadLetters.length, 1);
+    assert.equal(seen.deadLetters[0].messages, 1);
+    assert.equal(seen.deadLetters[0].deliveries, 5);
+    const id = seen.deadLetters[0].id;
+    assert.equal((await t.api('POST', `/v1/ingest/dead-letters/${id}/replay`)).status, 200);
+    const after = (await t.api('GET', '/v1/ingest/log')).body;
+    assert.deepEqual([after.backlog, after.deadLetters.length], [1, 0]);
+    const raw = await rawEntries(stream);
+    assert.ok(raw.at(-1)!.equals(dead.entry), 'the log holds the entry exactly as it was set aside');
+    assert.equal((await t.api('POST', `/v1/ingest/dead-letters/${id}/replay`)).status, 404);
+    const audited = await count(`SELECT count(*)::int AS n FROM audit_log WHERE action = 'ingest.dead_letter.replay' AND target_id = $1`, [String(id)]);
+    assert.equal(audited, 1, 'the replay is in the audit log');
     assert.equal(await count(`SELECT count(*)::int AS n FROM events WHERE message_id = 'buf-good-1'`), 1, 'the good entry is applied');
     assert.equal(await count(`SELECT count(*)::int AS n FROM events`), before + 1);
   });

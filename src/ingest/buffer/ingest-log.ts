@@ -93,6 +93,11 @@ export class IngestLog {
     return { parts: parts.filter((p) => p.length > 0).map((p) => `[${p.join(',')}]`), tooLarge };
   }
 
+  /** Puts an entry back as it was sealed (a dead letter an operator replays). */
+  async republish(workspaceId: string, sealed: Uint8Array): Promise<void> {
+    await this.js.publish(`${this.stream}.${workspaceId}`, sealed, { expect: { streamName: this.stream } });
+  }
+
   /** Opens a sealed entry; throws when no key in the ring opens it. */
   read(data: Uint8Array): LogEntry {
     return JSON.parse(this.pii.openBytes(data).toString('utf8'));
@@ -106,6 +111,13 @@ export class IngestLog {
   async backlog(): Promise<number> {
     const info = await this.jsm.consumers.info(this.stream, APPLIER);
     return info.num_pending + info.num_ack_pending;
+  }
+
+  /** One workspace's entries not yet applied: its subject's messages (the work queue deletes each once applied). */
+  async backlogOf(workspaceId: string): Promise<number> {
+    const subject = `${this.stream}.${workspaceId}`;
+    const info = await this.jsm.streams.info(this.stream, { subjects_filter: subject });
+    return info.state.subjects?.[subject] ?? 0;
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import { Alert, App, Button, Card, Empty, Form, Progress, Select, Space, Table, Tag, Typography, Upload } from 'antd';
+import { Alert, App, Button, Card, Empty, Form, Progress, Select, Space, Statistic, Table, Tag, Typography, Upload } from 'antd';
 import { api, dateTime } from '../api.ts';
 import { useT } from '../i18n.tsx';
 
@@ -74,6 +74,7 @@ export function ImportsPage() {
         </Form>
       </Card>
       {error && <Alert type="error" message={error} />}
+      <IngestLogCard />
       <Card title={t('imports')}>
         <Table rowKey="id" dataSource={imports} pagination={false} data-testid="imports-table" locale={{ emptyText: <Empty description={t('noImports')} /> }}
           columns={[
@@ -88,5 +89,52 @@ export function ImportsPage() {
           ]} />
       </Card>
     </Space>
+  );
+}
+
+/** Shown only when the server runs with the ingest log (SIYU_INGEST_BUFFER): what waits, and what was set aside. */
+function IngestLogCard() {
+  const t = useT();
+  const { message } = App.useApp();
+  const [log, setLog] = useState<{ enabled: boolean; backlog: number | null; deadLetters: any[] } | null>(null);
+  const timer = useRef<number | undefined>(undefined);
+  const refresh = async () => {
+    try {
+      const data = await api('GET', '/v1/ingest/log');
+      setLog(data);
+      window.clearTimeout(timer.current);
+      if (data.backlog) timer.current = window.setTimeout(refresh, 2000);
+    } catch {
+      setLog(null);
+    }
+  };
+  useEffect(() => {
+    refresh();
+    return () => window.clearTimeout(timer.current);
+  }, []);
+  const replay = async (id: number) => {
+    try {
+      await api('POST', `/v1/ingest/dead-letters/${id}/replay`);
+      message.success(t('replayed'));
+      refresh();
+    } catch (e: any) {
+      message.error(e.message);
+    }
+  };
+  if (!log?.enabled) return null;
+  return (
+    <Card title={t('ingestLog')} data-testid="ingest-log">
+      <Typography.Paragraph type="secondary">{t('ingestLogHint')}</Typography.Paragraph>
+      <Statistic title={t('ingestBacklog')} value={log.backlog ?? 0} />
+      <Table rowKey="id" dataSource={log.deadLetters} pagination={false} size="small" style={{ marginTop: 16 }}
+        locale={{ emptyText: <Empty description={t('noDeadLetters')} /> }}
+        columns={[
+          { title: t('createdAt'), dataIndex: 'createdAt', render: dateTime },
+          { title: t('rows'), dataIndex: 'messages', align: 'right', render: (n) => n ?? '—' },
+          { title: t('attempts'), dataIndex: 'deliveries', align: 'right' },
+          { title: t('error'), dataIndex: 'error', render: (e) => <Typography.Text type="danger">{e}</Typography.Text> },
+          { title: '', key: 'replay', render: (_, r) => <Button size="small" onClick={() => replay(r.id)}>{t('replay')}</Button> },
+        ]} />
+    </Card>
   );
 }
