@@ -5,6 +5,7 @@ CREATE TABLE ingest_dead_letters (
   workspace_id  text NOT NULL,
   id            bigserial,
   entry         bytea NOT NULL,                     -- as the log held it: Pii.sealBytes of the JSON entry
+  messages      int,                                -- tracking messages in it; NULL when no key opened it
   error         text NOT NULL,
   deliveries    int NOT NULL,
   created_at    timestamptz NOT NULL,

@@ -65,7 +65,7 @@ describe('console in a browser', () => {
   it('shows the ingest log on the import page and replays an entry that was set aside', async () => {
     const entry = { workspaceId: t.ws.id, receivedAt: new Date().toISOString(), items: [{ index: 0, message: { type: 'track', userId: 'u-dead', event: 'X', messageId: 'dead-1' } }] };
     await withTenant(t.platform.ctx.db, t.ws.id, (tx) => tx.query(
-      `INSERT INTO ingest_dead_letters (workspace_id, entry, error, deliveries, created_at) VALUES ($1, $2, 'database refused the entry', 5, now())`,
+      `INSERT INTO ingest_dead_letters (workspace_id, entry, messages, error, deliveries, created_at) VALUES ($1, $2, 1, 'database refused the entry', 5, now())`,
       [t.ws.id, t.platform.ctx.pii.sealBytes(JSON.stringify(entry))]));
     await page.reload();
     const card = page.getByTestId('ingest-log');

@@ -159,8 +159,8 @@ export class BufferApplier {
     try {
       const ws = p.entry?.workspaceId ?? p.msg.subject.split('.').pop()!;
       await withTenant(this.ctx.db, ws, (tx) => tx.query(
-        `INSERT INTO ingest_dead_letters (workspace_id, entry, error, deliveries, created_at) VALUES ($1, $2, $3, $4, $5)`,
-        [ws, Buffer.from(p.msg.data), error.slice(0, 2000), p.msg.info.deliveryCount, this.ctx.clock.now()],
+        `INSERT INTO ingest_dead_letters (workspace_id, entry, messages, error, deliveries, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
+        [ws, Buffer.from(p.msg.data), p.entry?.items.length ?? null, error.slice(0, 2000), p.msg.info.deliveryCount, this.ctx.clock.now()],
       ));
       this.ctx.log.error({ workspaceId: ws, error }, 'ingest log: an entry kept failing and was set aside in ingest_dead_letters');
       this.ctx.metrics.inc('siyu_ingest_log_dead_letters_total', 'Buffered entries set aside after repeated failures');
