@@ -76,6 +76,25 @@ for (const engine of ENGINES) {
       assert.equal(new Date(rows[0].original_ts).getTime(), now + skew - 60_000);
     });
 
+    it('tells the change feed which profiles got new PII, so matching skips page views', async () => {
+      const heard: { customerIds: number[]; piiChanged?: number[] }[] = [];
+      const listen = (c: { customerIds: number[]; piiChanged?: number[] }) => heard.push(c);
+      t.platform.ctx.changes.on('customers', listen);
+      try {
+        const viewed = await t.track('/v1/track', { userId: 'feed-1', event: 'Page Viewed', messageId: 'feed-view' });
+        const who = viewed.body.results[0].customerId;
+        const told = await t.track('/v1/identify', { userId: 'feed-1', traits: { phone: '13700001111', city: '杭州' }, messageId: 'feed-id' });
+        const learnt = await t.track('/v1/track', { userId: 'feed-2', event: 'Signed Up', context: { traits: { email: 'feed2@example.com' } }, messageId: 'feed-mail' });
+        const [view, identify, contact] = heard.filter((c) => c.customerIds.includes(who) || c.customerIds.includes(learnt.body.results[0].customerId));
+        assert.deepEqual(view, { workspaceId: t.ws.id, customerIds: [who], piiChanged: [] }, 'a page view changes no PII');
+        assert.equal(told.body.results[0].customerId, who);
+        assert.deepEqual(identify.piiChanged, [who], 'identify traits with a phone change PII');
+        assert.deepEqual(contact.piiChanged, [learnt.body.results[0].customerId], 'an email learnt as an identifier fills the contact field');
+      } finally {
+        t.platform.ctx.changes.off('customers', listen);
+      }
+    });
+
     it('accepts gzip bodies (RudderStack compresses its batches)', async () => {
       const body = zlib.gzipSync(JSON.stringify({ batch: [{ type: 'track', anonymousId: 'gz', event: 'Zipped', messageId: 'gz-1' }] }));
       const res = await fetch(`${t.url}/v1/batch`, {

@@ -51,6 +51,8 @@ interface Conflict {
 export class IdentityResolver {
   /** Profiles merged into others during this resolver's work: they leave every segment and tag. */
   readonly mergedAway: number[] = [];
+  /** Profiles whose PII this resolver changed: a contact field filled from a new phone or email, or a merge. */
+  readonly piiChanged: number[] = [];
 
   constructor(
     private readonly tx: TenantTx,
@@ -289,12 +291,14 @@ export class IdentityResolver {
           WHERE c.workspace_id = $1 AND c.id = u.id`,
         [ws, rows.map(([id]) => id), rows.map(([, c]) => JSON.stringify(c.pii)), rows.map(([, c]) => JSON.stringify(c.masked))],
       );
+      this.piiChanged.push(...contacts.keys());
     }
     const known = [...p.becameKnown].map(idOf).filter((id) => id > 0);
     if (known.length > 0) await this.tx.query(`UPDATE customers SET is_anonymous = false WHERE workspace_id = $1 AND id = ANY($2)`, [ws, known]);
     for (const m of p.pendingMerges) {
       await mergeCustomers(this.tx, idOf(m.winner), idOf(m.loser), m.reason, { links: m.links });
       this.mergedAway.push(idOf(m.loser));
+      this.piiChanged.push(idOf(m.winner));
     }
     if (p.conflicts.length > 0) {
       await this.tx.query(

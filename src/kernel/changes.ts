@@ -9,6 +9,11 @@ export interface CustomersChanged {
   customerIds: number[];
   /** Announced by another process: work done once per change (matching) is that process's. */
   remote?: boolean;
+  /**
+   * Those of customerIds whose PII (name, phone, email, birthday, address) may have changed; absent, any may have.
+   * Tracking ingest knows: a page view touches last_seen_at only, and matching need not look at that profile again.
+   */
+  piiChanged?: number[];
 }
 
 /** Traits, tags or segments were defined, changed or deleted, or models wrote their tags: engines recompute. */
@@ -28,9 +33,12 @@ export interface MembershipChange {
 }
 
 export class ChangeFeed extends EventEmitter {
-  customersChanged(workspaceId: string, customerIds: Iterable<number>, remote = false) {
+  customersChanged(workspaceId: string, customerIds: Iterable<number>, remote = false, piiChanged?: Iterable<number>) {
     const ids = [...new Set(customerIds)].filter((id) => id != null);
-    if (ids.length) this.emit('customers', { workspaceId, customerIds: ids, ...(remote ? { remote } : {}) } satisfies CustomersChanged);
+    if (ids.length === 0) return;
+    this.emit('customers', {
+      workspaceId, customerIds: ids, ...(remote ? { remote } : {}), ...(piiChanged ? { piiChanged: [...new Set(piiChanged)] } : {}),
+    } satisfies CustomersChanged);
   }
   onCustomers(fn: (c: CustomersChanged) => void) {
     this.on('customers', fn);

@@ -45,8 +45,9 @@ export class RealtimeMatcher {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private stopped = false;
-  // Changes from other processes are matched there: a pair is scored once.
-  private readonly listener = (c: CustomersChanged) => !c.remote && this.enqueue(c.workspaceId, c.customerIds);
+  // Changes from other processes are matched there: a pair is scored once. Profiles whose PII did not change have
+  // the keys and candidates they had.
+  private readonly listener = (c: CustomersChanged) => !c.remote && this.enqueue(c.workspaceId, c.piiChanged ?? c.customerIds);
 
   constructor(private readonly ctx: AppContext, private readonly delayMs = 100) {}
 
@@ -63,6 +64,7 @@ export class RealtimeMatcher {
   }
 
   enqueue(workspaceId: string, ids: number[]) {
+    if (ids.length === 0) return;
     const set = this.pending.get(workspaceId) ?? new Set();
     ids.forEach((id) => set.add(id));
     this.pending.set(workspaceId, set);

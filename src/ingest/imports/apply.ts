@@ -46,7 +46,9 @@ export async function applyChunk(
       if (r.ok) items.push({ index: items.length, message: r.value, row });
       else fail(row, r.errors);
     }
-    const results = items.length ? await ingestInTx(ctx, tx, items, ctx.clock.now(), undefined, out.customers) : [];
+    // The runner announces every touched profile as possibly changed, so piiChanged is not kept.
+    const effects = { mergedAway: out.customers, piiChanged: [] };
+    const results = items.length ? await ingestInTx(ctx, tx, items, { receivedAt: ctx.clock.now(), effects }) : [];
     out.customers.push(...results.filter((r) => r.customerId !== undefined).map((r) => r.customerId!));
     results.forEach((res, i) => {
       if (res.status === 'rejected') fail(items[i].row, res.errors ?? []);
