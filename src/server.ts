@@ -24,6 +24,7 @@ import { ChangeBridge } from './kernel/change-bridge.ts';
 import { RulesCache } from './identity/rules-cache.ts';
 import { registerErrorHandler } from './http/errors.ts';
 import { registerAuth } from './http/auth.ts';
+import { registerStorableJson } from './http/storable-json.ts';
 import { registerAccessRoutes } from './access/routes.ts';
 import { registerTrackingRoutes } from './ingest/tracking/routes.ts';
 import { registerOrderRoutes } from './ingest/orders/routes.ts';
@@ -101,7 +102,7 @@ export interface PlatformOptions {
 }
 
 export async function openContext(config: Config, opts: PlatformOptions = {}): Promise<AppContext> {
-  const log = pino({ level: config.logLevel, redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]', '*.password', '*.writeKey'] });
+  const log = pino({ level: config.logLevel, redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]', '*.password', '*.writeKey', 'err.params'] });
   const db = opts.db ?? (await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, schema: opts.schema }));
   const ran = await migrate(db);
   if (ran.length) log.info({ migrations: ran }, 'migrations applied');
@@ -170,6 +171,7 @@ export async function createPlatform(config: Config, opts: PlatformOptions = {})
 
   registerErrorHandler(app);
   registerAuth(app, ctx);
+  registerStorableJson(app);
   registerAccessRoutes(app, ctx);
   const ingestLog = config.ingestBuffer ? await IngestLog.open(config.ingestBuffer, config.ingestStream, ctx.pii) : undefined;
   registerTrackingRoutes(app, ctx, ingestLog);

@@ -95,6 +95,30 @@ for (const engine of ENGINES) {
       }
     });
 
+    it('refuses text PostgreSQL cannot store (NUL, a broken surrogate) for that item alone, naming the field', async () => {
+      const res = await t.track('/v1/batch', {
+        batch: [
+          { type: 'track', userId: 'nul-ok', event: 'Fine', messageId: 'nul-ok' },
+          { type: 'track', userId: 'nul-1', event: 'Searched', properties: { query: 'a\u0000b' }, messageId: 'nul-1' },
+          { type: 'track', userId: 'nul-2', event: 'Searched', properties: { ['k\ud800']: 1 }, messageId: 'nul-2' },
+        ],
+      });
+      assert.equal(res.status, 200);
+      assert.deepEqual(res.body.results.map((r: any) => r.status), ['accepted', 'rejected', 'rejected']);
+      assert.equal(res.body.results[1].errors[0].field, 'batch.1.properties.query');
+      assert.equal(res.body.results[2].errors[0].field, 'batch.2.properties.k\ud800');
+      const single = await t.track('/v1/track', { userId: 'nul-3', event: 'Bad\u0000', messageId: 'nul-3' });
+      assert.equal(single.status, 400);
+      assert.match(single.body.error.message, /^body\.event: contains a NUL character/);
+      const orders = await t.track('/v1/orders/batch', { orders: [{ order_id: 'NUL-1', user_id: 'nul-4', amount: 100, placed_at: new Date().toISOString(), items: [], store: 'S\u0000' }] });
+      assert.equal(orders.status, 200);
+      assert.equal(orders.body.results[0].status, 'rejected');
+      assert.equal(orders.body.results[0].errors[0].field, 'orders.0.store');
+      const manage = await t.api('POST', '/v1/tags', { key: 'nul', name: 'a\u0000' });
+      assert.equal(manage.status, 400);
+      assert.equal(manage.body.error.problems[0].field, 'body.name');
+    });
+
     it('accepts gzip bodies (RudderStack compresses its batches)', async () => {
       const body = zlib.gzipSync(JSON.stringify({ batch: [{ type: 'track', anonymousId: 'gz', event: 'Zipped', messageId: 'gz-1' }] }));
       const res = await fetch(`${t.url}/v1/batch`, {

@@ -2,6 +2,7 @@
 // either keeps the chunk and its checkpoint or neither: a restarted import resumes after the last whole chunk.
 import type { AppContext } from '../../kernel/context.ts';
 import type { TenantTx } from '../../kernel/tenant.ts';
+import { storableCopy, unstorable } from '../../kernel/storable-json.ts';
 import { ingestInTx, type IngestItem } from '../tracking/ingest.ts';
 import { recordOrders } from '../orders/orders.ts';
 import type { OrderInput } from '../orders/schema.ts';
@@ -37,11 +38,21 @@ export async function applyChunk(
     const raw = rawOf(header, row.cells);
     for (const e of errors) out.errors.push({ rowNo: row.rowNo, field: e.field, message: e.message, raw });
   };
+  const storable = rows.filter((row) => {
+    for (let i = 0; i < row.cells.length; i++) {
+      const refused = unstorable(row.cells[i], header[i] ?? `column${i + 1}`);
+      if (refused) {
+        fail(row, [refused]);
+        return false;
+      }
+    }
+    return true;
+  });
   if (imp.kind === 'orders') {
-    await applyOrders(ctx, tx, imp, map, rows, out, fail);
+    await applyOrders(ctx, tx, imp, map, storable, out, fail);
   } else {
     const items: (IngestItem & { row: SourceRow })[] = [];
-    for (const row of rows) {
+    for (const row of storable) {
       const r = imp.kind === 'customers' ? customerRow(map, row.cells) : eventRow(map, row.cells, imp.options);
       if (r.ok) items.push({ index: items.length, message: r.value, row });
       else fail(row, r.errors);
@@ -65,7 +76,7 @@ const bump = (counts: Record<string, number>, key: string, by = 1) => (counts[ke
 
 function rawOf(header: string[], cells: Cell[]): Record<string, string> {
   const raw: Record<string, string> = {};
-  cells.forEach((c, i) => (raw[header[i] ?? `column${i + 1}`] = c === null ? '' : c instanceof Date ? c.toISOString() : String(c)));
+  cells.forEach((c, i) => (raw[storableCopy(header[i] ?? `column${i + 1}`)] = c === null ? '' : c instanceof Date ? c.toISOString() : storableCopy(String(c))));
   return raw;
 }
 

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { AppContext } from '../../kernel/context.ts';
 import { withTenant } from '../../kernel/tenant.ts';
 import { actorOf } from '../../http/auth.ts';
+import { unstorable } from '../../kernel/storable-json.ts';
 import { getOrder, recordOrders, recordRefund } from './orders.ts';
 import { orderSchema, orderViewSchema, refundSchema } from './schema.ts';
 
@@ -26,15 +27,15 @@ export function registerOrderRoutes(app: FastifyInstance, ctx: AppContext) {
   });
 
   r.post('/v1/orders/batch', {
-    config: { auth: 'write' },
+    config: { auth: 'write', checkEachItem: true },
     schema: {
       tags: ['orders'], summary: 'Record up to 1000 orders; answered per item',
       body: z.object({ orders: z.array(z.unknown()).min(1).max(1000) }),
       response: { 200: z.object({ results: z.array(z.object({ index: z.number(), status: z.enum(['stored', 'duplicate', 'rejected']), order: orderViewSchema.optional(), errors: warnings.optional(), warnings: warnings.optional() })) }) },
     },
   }, async (req) => {
-    const parsed = req.body.orders.map((raw, index) => ({ index, parsed: orderSchema.safeParse(raw) }));
-    const valid = parsed.filter((p) => p.parsed.success);
+    const parsed = req.body.orders.map((raw, index) => ({ index, parsed: orderSchema.safeParse(raw), refused: unstorable(raw, `orders.${index}`) }));
+    const valid = parsed.filter((p) => p.parsed.success && !p.refused);
     const changed: number[] = [];
     const answers = valid.length
       ? await withTenant(ctx.db, actorOf(req).workspaceId, (tx) => recordOrders(ctx, tx, valid.map((v) => v.parsed.data!), 'order', changed))
@@ -42,7 +43,8 @@ export function registerOrderRoutes(app: FastifyInstance, ctx: AppContext) {
     ctx.changes.customersChanged(actorOf(req).workspaceId, changed);
     const byIndex = new Map(valid.map((v, i) => [v.index, answers[i]]));
     return {
-      results: parsed.map(({ index, parsed: p }) => {
+      results: parsed.map(({ index, parsed: p, refused }) => {
+        if (refused) return { index, status: 'rejected' as const, errors: [refused] };
         if (!p.success) return { index, status: 'rejected' as const, errors: p.error.issues.map((i) => ({ field: `orders.${index}.${i.path.join('.')}`, message: i.message })) };
         const a = byIndex.get(index)!;
         return { index, status: a.order?.duplicate ? ('duplicate' as const) : ('stored' as const), order: a.order, warnings: a.warnings };

@@ -32,7 +32,7 @@ export function registerTrackingRoutes(app: FastifyInstance, ctx: AppContext, lo
   // /v1/import is Segment's historical alias of /v1/batch.
   for (const path of ['/v1/batch', '/v1/import']) {
     r.post(path, {
-      config: { auth: 'write' },
+      config: { auth: 'write', checkEachItem: true },
       schema: {
         tags: ['tracking'],
         summary: 'Segment batch: many messages, answered per item',

@@ -2,6 +2,7 @@
 // they validate requests, type the code and feed the OpenAPI document. Unknown fields that SDKs add
 // (_metadata, channel, rudderId ...) are tolerated.
 import { z } from 'zod';
+import { unstorable } from '../../kernel/storable-json.ts';
 
 const idValue = z.union([z.string(), z.number()]).transform((v) => String(v));
 const isoDate = z.string().refine((s) => !Number.isNaN(Date.parse(s)), { message: 'must be an ISO-8601 date-time' });
@@ -89,6 +90,8 @@ export function parseMessage(raw: unknown, forcedType?: MessageType, prefix = ''
     return { ok: false, errors: parsed.error.issues.map((i) => ({ field: prefix + (i.path.join('.') || 'body'), message: i.message })) };
   }
   const message = { ...(parsed.data as object), type } as TrackingMessage;
+  const refused = unstorable(message, prefix.replace(/\.$/, ''));
+  if (refused) return { ok: false, errors: [refused] };
   if (type !== 'alias' && !message.userId && !message.anonymousId) {
     return { ok: false, errors: [{ field: `${prefix}userId`, message: 'userId or anonymousId is required' }] };
   }
