@@ -6,7 +6,9 @@ import crypto from 'node:crypto';
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { startPlatform, waitFor, type TestPlatform } from './helpers/platform.ts';
+import pg from 'pg';
 import { BufferApplier } from '../src/ingest/buffer/applier.ts';
+import { IngestLog } from '../src/ingest/buffer/ingest-log.ts';
 import { deleteStream, NATS_URL } from './helpers/nats.ts';
 
 
@@ -142,6 +144,38 @@ describe('ingest log over NATS JetStream (postgres)', { skip: !process.env.TEST_
     assert.equal(audited, 1, 'the replay is in the audit log');
     assert.equal(await count(`SELECT count(*)::int AS n FROM events WHERE message_id = 'buf-good-1'`), 1, 'the good entry is applied');
     assert.equal(await count(`SELECT count(*)::int AS n FROM events`), before + 1);
+  });
+
+  it('keeps an entry whose transaction outlasts the acknowledgement deadline, and takes a new deadline on an old stream', async () => {
+    // A log of its own with a 1 s deadline; the applier's transaction is held up for 3.5 s by a table lock.
+    const slowStream = `${stream}_SLOW`;
+    const first = await IngestLog.open(NATS_URL, slowStream, t.platform.ctx.pii, { ackWaitMs: 60_000 });
+    await first.close();
+    const log = await IngestLog.open(NATS_URL, slowStream, t.platform.ctx.pii, { ackWaitMs: 1_000 });
+    const nc = await connect({ servers: NATS_URL });
+    const locker = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
+    await locker.connect();
+    const a = new BufferApplier(t.platform.ctx, log, { loops: 1 });
+    try {
+      const jsm = await jetstreamManager(nc);
+      assert.equal((await jsm.consumers.info(slowStream, 'applier')).config.ack_wait, 1_000_000_000, 'the existing consumer took the new deadline');
+      await locker.query(`BEGIN; LOCK TABLE ${t.schema}.events IN EXCLUSIVE MODE`);
+      await log.append(t.ws.id, new Date(), [{ index: 0, message: { type: 'track', userId: 'buf-slow', event: 'Slow', messageId: 'buf-slow-1' } }]);
+      a.start();
+      await new Promise((r) => setTimeout(r, 3_500));
+      await locker.query('COMMIT');
+      await waitFor('applied', async () => (await log.backlog()) === 0);
+      // Every hand-out, redeliveries included, advances the consumer's sequence: one entry handed out once is 1.
+      assert.equal((await jsm.consumers.info(slowStream, 'applier')).delivered.consumer_seq, 1, 'the entry was never handed out again');
+      assert.equal(await count(`SELECT count(*)::int AS n FROM events WHERE message_id = 'buf-slow-1'`), 1);
+    } finally {
+      await locker.query('ROLLBACK').catch(() => {});
+      await locker.end();
+      await a.stop();
+      await log.close();
+      await nc.close();
+      await deleteStream(slowStream);
+    }
   });
 
   it('answers 503 when the log cannot be reached', async () => {

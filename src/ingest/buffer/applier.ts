@@ -26,6 +26,9 @@ export class BufferApplier {
   private consumer: Consumer | null = null;
   private messages: ConsumerMessages | null = null;
   private readonly queue: Pending[] = [];
+  /** Entries in a transaction now: with the queue, every entry this process holds unacknowledged. */
+  private readonly applying = new Set<Pending>();
+  private heartbeat: NodeJS.Timeout | null = null;
   private wakeUp: (() => void) | null = null;
   private loops: Promise<void>[] = [];
   private running = false;
@@ -44,6 +47,12 @@ export class BufferApplier {
     if (this.running || this.opts.loops === 0) return;
     this.running = true;
     this.loops = [this.receive(), ...Array.from({ length: this.opts.loops }, () => this.applyLoop())];
+    // Held entries stay ours while this process lives, however long a transaction or the queue takes; if it dies,
+    // JetStream hands them to another applier once the acknowledgement deadline passes.
+    this.heartbeat = setInterval(() => {
+      for (const p of [...this.queue, ...this.applying]) p.msg.working();
+    }, this.log.ackWaitMs / 3);
+    this.heartbeat.unref();
   }
 
   async stop(): Promise<void> {
@@ -52,6 +61,7 @@ export class BufferApplier {
     await this.messages?.close();
     this.wake();
     await Promise.all(this.loops);
+    if (this.heartbeat) clearInterval(this.heartbeat);
     // Entries taken but not applied go back at once rather than after the acknowledgement deadline.
     for (const p of this.queue.splice(0)) p.msg.nak();
   }
@@ -100,7 +110,12 @@ export class BufferApplier {
         });
         continue;
       }
-      await this.apply(batch);
+      batch.forEach((p) => this.applying.add(p));
+      try {
+        await this.apply(batch);
+      } finally {
+        batch.forEach((p) => this.applying.delete(p));
+      }
     }
   }
 

@@ -22,8 +22,12 @@ export interface LogEntry {
 }
 
 const APPLIER = 'applier';
-/** How long an applier may hold an entry before JetStream hands it to another (a crashed process's entries return). */
-const ACK_WAIT_MS = 60_000;
+/**
+ * How long an entry may go without word from the applier holding it before JetStream hands it to another: a crashed
+ * process's entries come back after this. A live applier reports progress well within it (BufferApplier heartbeats),
+ * however long its transaction takes.
+ */
+const ACK_WAIT_MS = 15_000;
 /** Entries handed out and not yet acknowledged, across all appliers: bounds their memory (~500 events each). */
 const MAX_IN_FLIGHT = 100;
 
@@ -34,10 +38,12 @@ export class IngestLog {
     private readonly jsm: JetStreamManager,
     private readonly pii: Pii,
     readonly stream: string,
+    readonly ackWaitMs: number,
   ) {}
 
   /** Connects and makes sure the stream and the appliers' durable consumer exist (several processes may race here). */
-  static async open(url: string, stream: string, pii: Pii): Promise<IngestLog> {
+  static async open(url: string, stream: string, pii: Pii, opts: { ackWaitMs?: number } = {}): Promise<IngestLog> {
+    const ackWaitMs = opts.ackWaitMs ?? ACK_WAIT_MS;
     if (!/^[A-Za-z0-9_-]{1,64}$/.test(stream)) throw new Error(`SIYU_INGEST_STREAM must be letters, digits, _ or -, got "${stream}"`);
     const nc = await connect({ servers: url, name: 'siyu-ingest', maxReconnectAttempts: -1 });
     const jsm = await jetstreamManager(nc);
@@ -48,10 +54,16 @@ export class IngestLog {
       await jsm.streams.add({ name: stream, subjects: [`${stream}.>`], retention: RetentionPolicy.Workqueue, storage: StorageType.File })
         .catch(async (err) => { if (!(await jsm.streams.info(stream).then(() => true, () => false))) throw err; });
     }
-    await jsm.consumers.add(stream, {
-      durable_name: APPLIER, ack_policy: AckPolicy.Explicit, ack_wait: nanos(ACK_WAIT_MS), max_ack_pending: MAX_IN_FLIGHT,
-    });
-    return new IngestLog(nc, jetstream(nc), jsm, pii, stream);
+    const limits = { ack_wait: nanos(ackWaitMs), max_ack_pending: MAX_IN_FLIGHT };
+    const existing = await jsm.consumers.info(stream, APPLIER).catch(() => null);
+    if (!existing) {
+      await jsm.consumers.add(stream, { durable_name: APPLIER, ack_policy: AckPolicy.Explicit, ...limits })
+        .catch(async (err) => { if (!(await jsm.consumers.info(stream, APPLIER).then(() => true, () => false))) throw err; });
+    } else if (existing.config.ack_wait !== limits.ack_wait || existing.config.max_ack_pending !== limits.max_ack_pending) {
+      // A stream made by an earlier version (or another setting): its consumer takes this one's limits.
+      await jsm.consumers.update(stream, APPLIER, limits);
+    }
+    return new IngestLog(nc, jetstream(nc), jsm, pii, stream, ackWaitMs);
   }
 
   /**
