@@ -95,6 +95,46 @@ for (const engine of ENGINES) {
       }
     });
 
+    it('an identify repeating what the profile holds rewrites nothing; a changed phone is written once, last value wins', async () => {
+      const traits = { name: '陈静', phone: '13600002222', city: '成都' };
+      const first = await t.track('/v1/identify', { userId: 'same-1', traits, messageId: 'same-a' });
+      const who = first.body.results[0].customerId;
+      const row = async () => (await t.platform.ctx.db.query(`SELECT pii, traits, updated_at FROM customers WHERE id = $1`, [who])).rows[0];
+      const before = await row();
+      const heard: { customerIds: number[]; piiChanged?: number[] }[] = [];
+      const listen = (c: { customerIds: number[]; piiChanged?: number[] }) => heard.push(c);
+      t.platform.ctx.changes.on('customers', listen);
+      try {
+        const again = await t.track('/v1/identify', { userId: 'same-1', traits: { ...traits, phone: '136 0000 2222' }, messageId: 'same-b' });
+        assert.equal(again.body.results[0].status, 'accepted');
+        const after = await row();
+        assert.deepEqual(after.pii, before.pii, 'the sealed values are the very same ciphertexts');
+        assert.equal(after.updated_at.getTime(), before.updated_at.getTime(), 'the row was not rewritten');
+        assert.deepEqual(heard.at(-1)!.piiChanged, [], 'matching is not asked to look again');
+
+        // In one batch the phone changes and changes back: the stored value already is the last one.
+        const batch = await t.track('/v1/batch', {
+          batch: [
+            { type: 'identify', userId: 'same-1', traits: { phone: '13600003333' }, messageId: 'same-c' },
+            { type: 'identify', userId: 'same-1', traits: { phone: '13600002222', city: '重庆' }, messageId: 'same-d' },
+          ],
+        });
+        assert.deepEqual(batch.body.results.map((r: any) => r.status), ['accepted', 'accepted']);
+        const moved = await row();
+        assert.equal(moved.pii.phone, before.pii.phone);
+        assert.equal(moved.traits.city, '重庆', 'a changed attribute is written');
+        assert.deepEqual(heard.at(-1)!.piiChanged, []);
+
+        await t.track('/v1/identify', { userId: 'same-1', traits: { phone: '13600004444' }, messageId: 'same-e' });
+        assert.notEqual((await row()).pii.phone, before.pii.phone);
+        assert.deepEqual(heard.at(-1)!.piiChanged, [who], 'a new phone is a PII change');
+        const shown = (await t.api('GET', `/v1/customers/${who}`)).body;
+        assert.equal(shown.pii.phone, '136****4444');
+      } finally {
+        t.platform.ctx.changes.off('customers', listen);
+      }
+    });
+
     it('refuses text PostgreSQL cannot store (NUL, a broken surrogate) for that item alone, naming the field', async () => {
       const res = await t.track('/v1/batch', {
         batch: [

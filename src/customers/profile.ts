@@ -9,19 +9,25 @@ export type PiiField = (typeof PII_FIELDS)[number];
 /** Trait keys that are identifiers: they become identities, not attributes. */
 export const IDENTIFIER_TRAITS = new Set(['phone', 'email', 'unionid', 'openid', 'openid_app_id', 'wecom_external_userid', 'external_userid', 'douyin_openid', 'member_no', 'member_number']);
 
-export interface ProfilePatch {
+/** Incoming traits split into PII (plaintext, normalized; sealed only once it is known to be new) and attributes. */
+export interface SplitTraits {
+  pii: Partial<Record<PiiField, string>>;
+  traits: Record<string, unknown>;
+}
+
+/** PII as the customers row stores it. */
+export interface SealedPii {
   pii: Record<string, string>;
   piiMasked: Record<string, string>;
   nameBidx: string | null;
-  traits: Record<string, unknown>;
 }
 
 export function normalizeName(name: string): string {
   return name.trim().replace(/\s+/g, ' ').toLowerCase();
 }
 
-export function buildProfilePatch(pii: Pii, traits: Record<string, unknown>): ProfilePatch {
-  const patch: ProfilePatch = { pii: {}, piiMasked: {}, nameBidx: null, traits: {} };
+export function splitTraits(traits: Record<string, unknown>): SplitTraits {
+  const out: SplitTraits = { pii: {}, traits: {} };
   const t = { ...traits };
   if (t.name === undefined && (t.firstName || t.lastName)) t.name = [t.lastName, t.firstName].filter(Boolean).join('');
   delete t.firstName;
@@ -35,14 +41,22 @@ export function buildProfilePatch(pii: Pii, traits: Record<string, unknown>): Pr
         const n = normalizeIdentifier(key, value);
         if (n.ok) value = n.value;
       }
-      patch.pii[key] = pii.encrypt(value);
-      patch.piiMasked[key] = maskFor(key, value);
-      if (key === 'name') patch.nameBidx = pii.blindIndex('name', normalizeName(value));
+      out.pii[key as PiiField] = value;
     } else if (!IDENTIFIER_TRAITS.has(key)) {
-      patch.traits[key] = raw;
+      out.traits[key] = raw;
     }
   }
-  return patch;
+  return out;
+}
+
+export function sealPii(pii: Pii, plain: Partial<Record<PiiField, string>>): SealedPii {
+  const sealed: SealedPii = { pii: {}, piiMasked: {}, nameBidx: null };
+  for (const [key, value] of Object.entries(plain)) {
+    sealed.pii[key] = pii.encrypt(value);
+    sealed.piiMasked[key] = maskFor(key, value);
+    if (key === 'name') sealed.nameBidx = pii.blindIndex('name', normalizeName(value));
+  }
+  return sealed;
 }
 
 /** Removes PII from traits before they are stored on an event (the profile keeps the encrypted copy). */

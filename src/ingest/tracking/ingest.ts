@@ -5,7 +5,7 @@ import type { AppContext } from '../../kernel/context.ts';
 import { withTenant, type TenantTx } from '../../kernel/tenant.ts';
 import { IdentityResolver, type ResolveRequest } from '../../identity/resolver.ts';
 import { type Identifier, normalizeIdentifier } from '../../identity/identifiers.ts';
-import { buildProfilePatch, stripPii } from '../../customers/profile.ts';
+import { type PiiField, sealPii, type SplitTraits, splitTraits, stripPii } from '../../customers/profile.ts';
 import { correctedTimestamp, type Extracted, identifiersOf } from './identifiers-of.ts';
 import type { ItemResult, TrackingMessage } from './schema.ts';
 
@@ -152,8 +152,18 @@ function sourceOf(m: TrackingMessage): string | null {
 /** Returns the customers given new PII. */
 async function updateProfiles(ctx: AppContext, tx: TenantTx, prepared: Prepared[], customerIds: number[]): Promise<number[]> {
   // One row per touched customer: later messages' traits win over earlier ones in the same batch.
-  interface ProfileRow { id: number; traits: Record<string, unknown>; pii: Record<string, string>; masked: Record<string, string>; nbidx: string | null; src: string | null; fs: Date; ls: Date }
+  interface ProfileRow {
+    id: number;
+    traits: Record<string, unknown>;
+    pii: Record<string, string>;
+    masked: Record<string, string>;
+    nbidx: string | null;
+    src: string | null;
+    fs: Date;
+    ls: Date;
+  }
   const byCustomer = new Map<number, ProfileRow>();
+  const piiOf = new Map<number, SplitTraits['pii']>();
   prepared.forEach((p, k) => {
     const id = customerIds[k];
     let u = byCustomer.get(id);
@@ -162,13 +172,17 @@ async function updateProfiles(ctx: AppContext, tx: TenantTx, prepared: Prepared[
     if (p.ts > u.ls) u.ls = p.ts;
     u.src ??= sourceOf(p.item.message);
     if (p.item.message.type === 'identify' && p.item.message.traits) {
-      const patch = buildProfilePatch(ctx.pii, p.item.message.traits);
-      Object.assign(u.traits, patch.traits);
-      Object.assign(u.pii, patch.pii);
-      Object.assign(u.masked, patch.piiMasked);
-      if (patch.nameBidx) u.nbidx = patch.nameBidx;
+      const split = splitTraits(p.item.message.traits);
+      Object.assign(u.traits, split.traits);
+      if (Object.keys(split.pii).length > 0) piiOf.set(id, Object.assign(piiOf.get(id) ?? {}, split.pii));
     }
   });
+  await keepOnlyNewPii(ctx, tx, piiOf);
+  for (const [id, plain] of piiOf) {
+    const u = byCustomer.get(id)!;
+    const sealed = sealPii(ctx.pii, plain);
+    [u.pii, u.masked, u.nbidx] = [sealed.pii, sealed.piiMasked, sealed.nameBidx];
+  }
   const rows = [...byCustomer.values()];
   await tx.query(
     `UPDATE customers c SET traits = c.traits || u.traits, pii = c.pii || u.pii, pii_masked = c.pii_masked || u.masked,
@@ -178,12 +192,39 @@ async function updateProfiles(ctx: AppContext, tx: TenantTx, prepared: Prepared[
             first_seen_at = LEAST(c.first_seen_at, u.fs), last_seen_at = GREATEST(c.last_seen_at, u.ls), updated_at = now()
        FROM jsonb_to_recordset($2::jsonb) AS u(id bigint, traits jsonb, pii jsonb, masked jsonb, nbidx text, src text, fs timestamptz, ls timestamptz)
       WHERE c.workspace_id = $1 AND c.id = u.id
-        -- Skip rows with nothing new: last_seen_at is kept to the minute, so a burst of events rewrites the row once.
-        AND (u.traits <> '{}' OR u.pii <> '{}' OR u.nbidx IS NOT NULL OR (u.src IS NOT NULL AND c.source_channel IS NULL)
+        -- Skip rows with nothing new: last_seen_at is kept to the minute, so a burst of events rewrites the row once,
+        -- and traits the profile already holds (identify on every app launch) rewrite nothing.
+        AND ((c.traits || u.traits) <> c.traits OR u.pii <> '{}' OR u.nbidx IS NOT NULL OR (u.src IS NOT NULL AND c.source_channel IS NULL)
              OR u.fs < c.first_seen_at OR u.ls > c.last_seen_at + interval '1 minute')`,
     [tx.workspaceId, JSON.stringify(rows)],
   );
   return rows.filter((u) => Object.keys(u.pii).length > 0).map((u) => u.id);
+}
+
+/**
+ * Drops the PII a profile already holds: apps call identify with the same traits on every launch, and rewriting the
+ * sealed value (a fresh IV each time) would make every launch a PII change that matching re-keys and re-scores.
+ */
+async function keepOnlyNewPii(ctx: AppContext, tx: TenantTx, piiOf: Map<number, SplitTraits['pii']>) {
+  if (piiOf.size === 0) return;
+  const { rows: stored } = await tx.query<{ id: number; pii: Record<string, string> }>(
+    `SELECT id, pii FROM customers WHERE workspace_id = $1 AND id = ANY($2) AND pii <> '{}'`,
+    [tx.workspaceId, [...piiOf.keys()]],
+  );
+  for (const { id, pii: sealed } of stored) {
+    const plain = piiOf.get(Number(id))!;
+    for (const [key, value] of Object.entries(plain) as [PiiField, string][]) {
+      if (sealed[key] && openOrNull(ctx, sealed[key]) === value) delete plain[key];
+    }
+  }
+}
+
+function openOrNull(ctx: AppContext, sealed: string): string | null {
+  try {
+    return ctx.pii.decrypt(sealed);
+  } catch {
+    return null; // unreadable (a retired key): the new value replaces it
+  }
 }
 
 function eventBody(m: TrackingMessage): { event: string | null; properties: Record<string, unknown> } {
