@@ -159,6 +159,24 @@ for (const engine of ENGINES) {
       assert.equal(manage.body.error.problems[0].field, 'body.name');
     });
 
+    it('refuses a timestamp the database cannot store, and ignores a sentAt that would move an event out of range', async () => {
+      const res = await t.track('/v1/batch', {
+        batch: [
+          { type: 'track', userId: 'epoch-1', event: 'Far', messageId: 'epoch-far', timestamp: '-010000-01-01T00:00:00Z' },
+          // Corrected by this sentAt, the event would land after the year 9999.
+          { type: 'track', userId: 'epoch-1', event: 'Unset clock', messageId: 'epoch-sent', timestamp: '9990-01-01T00:00:00Z', sentAt: '1001-01-01T00:00:00Z' },
+        ],
+      });
+      assert.equal(res.status, 200);
+      assert.deepEqual(res.body.results.map((r: any) => r.status), ['rejected', 'accepted']);
+      assert.deepEqual(res.body.results[0].errors, [{ field: 'batch.0.timestamp', message: 'must be an ISO-8601 date-time between the years 1000 and 9999' }]);
+      const { rows } = await t.platform.ctx.db.query(`SELECT ts FROM events WHERE message_id = 'epoch-sent'`);
+      assert.equal(new Date(rows[0].ts).toISOString(), '9990-01-01T00:00:00.000Z', 'the sender\'s own timestamp is kept');
+      const order = await t.track('/v1/orders', { order_id: 'EPOCH-1', user_id: 'epoch-1', amount: 100, placed_at: '+275760-09-13T00:00:00Z', items: [] });
+      assert.equal(order.status, 400);
+      assert.equal(order.body.error.problems[0].field, 'body.placed_at');
+    });
+
     it('accepts gzip bodies (RudderStack compresses its batches)', async () => {
       const body = zlib.gzipSync(JSON.stringify({ batch: [{ type: 'track', anonymousId: 'gz', event: 'Zipped', messageId: 'gz-1' }] }));
       const res = await fetch(`${t.url}/v1/batch`, {

@@ -110,3 +110,15 @@ export function nextLocalTime(from: Date, hhmm: string, timeZone: string, weekda
   }
   throw new Error(`no ${hhmm} on weekdays ${weekdays} within a week`);
 }
+
+const EARLIEST = Date.UTC(1000, 0, 1);
+const LATEST = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
+/**
+ * Instants a sender could mean and the database can store: the years 1000 to 9999 (ISO-8601's four-digit years).
+ * JavaScript parses dates 270,000 years either way; PostgreSQL refuses those before 4713 BC, and one such timestamp
+ * would fail every message stored with it.
+ */
+export function isStorableInstant(ms: number): boolean {
+  return ms >= EARLIEST && ms <= LATEST;
+}

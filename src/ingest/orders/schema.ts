@@ -1,10 +1,10 @@
 // Orders and refunds. Money is always an integer number of minor units (fen for CNY, cents for USD).
 import { z } from 'zod';
+import { isoDateTime } from '../../http/schemas.ts';
 
 export const CURRENCIES = ['CNY', 'HKD', 'TWD', 'MOP', 'USD', 'EUR', 'GBP', 'JPY', 'KRW', 'SGD', 'AUD', 'CAD', 'CHF', 'THB', 'MYR'] as const;
 
 const minor = (what: string) => z.number().int(`${what} must be an integer number of fen/cents`).nonnegative(`${what} must not be negative`);
-const isoDate = z.string().refine((s) => !Number.isNaN(Date.parse(s)), { message: 'must be an ISO-8601 date-time' });
 
 export const customerRefSchema = z.object({
   user_id: z.union([z.string(), z.number()]).transform(String).optional(),
@@ -37,7 +37,7 @@ export const orderSchema = z.object({
   items: z.array(orderItemSchema).max(1000).default([]),
   channel: z.string().max(100).optional(),
   store: z.string().max(100).optional(),
-  placed_at: isoDate,
+  placed_at: isoDateTime,
   properties: z.record(z.string(), z.unknown()).default({}),
 });
 export type OrderInput = z.infer<typeof orderSchema>;
@@ -47,7 +47,7 @@ export const refundSchema = z.object({
   amount: z.number().int('amount must be an integer number of fen/cents').positive('amount must be greater than 0'),
   items: z.array(z.object({ sku: z.string(), quantity: z.number().int().positive() })).default([]),
   reason: z.string().max(500).optional(),
-  refunded_at: isoDate.optional(),
+  refunded_at: isoDateTime.optional(),
 });
 export type RefundInput = z.infer<typeof refundSchema>;
 

@@ -2,6 +2,7 @@
 // (Segment's typed id list: [{ id, type, collection }] where collection scopes openids to an app).
 import { type Identifier, type IdType, isIdType, normalizeIdentifier } from '../../identity/identifiers.ts';
 import type { TrackingMessage } from './schema.ts';
+import { isStorableInstant } from '../../kernel/time.ts';
 
 export interface Extracted {
   identifiers: Identifier[];
@@ -58,5 +59,8 @@ export function correctedTimestamp(m: TrackingMessage, receivedAt: Date, batchSe
   const t = new Date(original);
   if (!sentAt) return { ts: t, original: t };
   const skew = receivedAt.getTime() - new Date(sentAt).getTime();
-  return { ts: new Date(t.getTime() + skew), original: t };
+  // A sentAt centuries off (a device whose clock was never set) would move the event out of any storable range:
+  // the sender's own timestamp is the better guess then.
+  const corrected = t.getTime() + skew;
+  return { ts: isStorableInstant(corrected) ? new Date(corrected) : t, original: t };
 }

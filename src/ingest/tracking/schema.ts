@@ -2,19 +2,19 @@
 // they validate requests, type the code and feed the OpenAPI document. Unknown fields that SDKs add
 // (_metadata, channel, rudderId ...) are tolerated.
 import { z } from 'zod';
+import { isoDateTime } from '../../http/schemas.ts';
 import { unstorable } from '../../kernel/storable-json.ts';
 
 const idValue = z.union([z.string(), z.number()]).transform((v) => String(v));
-const isoDate = z.string().refine((s) => !Number.isNaN(Date.parse(s)), { message: 'must be an ISO-8601 date-time' });
 const object = z.record(z.string(), z.unknown());
 
 const common = {
   messageId: z.string().min(1).max(200).optional(),
   userId: idValue.nullish(),
   anonymousId: idValue.nullish(),
-  timestamp: isoDate.optional(),
-  originalTimestamp: isoDate.optional(),
-  sentAt: isoDate.optional(),
+  timestamp: isoDateTime.optional(),
+  originalTimestamp: isoDateTime.optional(),
+  sentAt: isoDateTime.optional(),
   context: object.optional(),
   integrations: object.optional(),
 };
@@ -41,7 +41,7 @@ export const schemaByType = {
 /** The batch envelope is checked strictly; its items one by one, so one bad item never sinks the others. */
 export const batchSchema = z.looseObject({
   batch: z.array(z.unknown()).min(1, 'must hold at least one message').max(5000, 'holds more than 5000 messages'),
-  sentAt: isoDate.optional(),
+  sentAt: isoDateTime.optional(),
   context: object.optional(),
   writeKey: z.string().optional(),
 });
