@@ -252,8 +252,10 @@ export async function createPlatform(config: Config, opts: PlatformOptions = {})
     applier,
     startBackground,
     async close() {
+      // Requests first, so those in flight finish while everything they announce to is running; the bridge after
+      // every part that announces changes, so other processes hear the last of them; the database last.
+      await app.close();
       await applier?.stop();
-      await bridge.stop();
       await upkeep.stop();
       await reports.stop();
       await snapshots.stop();
@@ -267,7 +269,7 @@ export async function createPlatform(config: Config, opts: PlatformOptions = {})
       await models.stop();
       await runner.stop();
       await engine.stop();
-      await app.close();
+      await bridge.stop();
       await ingestLog?.close();
       if (!opts.db) await ctx.db.close();
     },

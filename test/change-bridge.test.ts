@@ -50,4 +50,21 @@ describe('change feed across processes (postgres)', { skip: !process.env.TEST_DA
       return res.status === 200 && res.body.count === 1;
     }, 10_000);
   });
+
+  it('changes announced just before a process stops still reach the others', async () => {
+    const heard = new Set<number>();
+    const listen = (c: { workspaceId: string; customerIds: number[]; remote?: boolean }) => {
+      if (c.remote && c.workspaceId === 'ws_leaving') c.customerIds.forEach((id) => heard.add(id));
+    };
+    b.platform.ctx.changes.on('customers', listen);
+    const c = await startPlatform('postgres', { runImports: false, joinSchema: a.schema });
+    try {
+      // 40,000 ids are 100 notices: still being sent when close() begins.
+      c.platform.ctx.changes.customersChanged('ws_leaving', Array.from({ length: 40_000 }, (_, i) => i + 1));
+      await c.close();
+      await waitFor('B to hear every id', async () => heard.size === 40_000, 10_000);
+    } finally {
+      b.platform.ctx.changes.off('customers', listen);
+    }
+  });
 });

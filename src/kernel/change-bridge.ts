@@ -24,11 +24,13 @@ export class ChangeBridge {
   private readonly origin = crypto.randomUUID();
   private readonly channel: string;
   private unlisten: (() => Promise<void>) | null = null;
+  /** Notices on their way: stop() waits for them, so a change made just before a process stops is not lost. */
+  private readonly sending = new Set<Promise<void>>();
   private readonly forward = (c: CustomersChanged) => {
-    if (!c.remote) this.send(c.workspaceId, c.customerIds).catch((err) => this.onError(err));
+    if (!c.remote) this.track(this.send(c.workspaceId, c.customerIds));
   };
   private readonly forwardDefinitions = (c: DefinitionsChanged) => {
-    if (!c.remote) this.notify({ o: this.origin, w: c.workspaceId, d: c.reason.slice(0, 500) }).catch((err) => this.onError(err));
+    if (!c.remote) this.track(this.notify({ o: this.origin, w: c.workspaceId, d: c.reason.slice(0, 500) }));
   };
 
   constructor(private readonly db: Db, private readonly feed: ChangeFeed, schema: string | undefined, private readonly onError: (err: unknown) => void) {
@@ -44,11 +46,18 @@ export class ChangeBridge {
     return true;
   }
 
+  /** Stops carrying changes once those already announced are sent; the database must stay open until then. */
   async stop() {
     this.feed.off('customers', this.forward);
     this.feed.off('definitions', this.forwardDefinitions);
+    await Promise.all(this.sending);
     await this.unlisten?.();
     this.unlisten = null;
+  }
+
+  private track(sent: Promise<void>) {
+    const p = sent.catch((err) => this.onError(err)).finally(() => this.sending.delete(p));
+    this.sending.add(p);
   }
 
   private async send(workspaceId: string, ids: number[]) {
