@@ -99,10 +99,15 @@ export interface PlatformOptions {
   /** Database schema on the server (tests). */
   schema?: string;
   runImports?: boolean;
+  /** Where log lines go (tests read them); standard output otherwise. */
+  logDestination?: pino.DestinationStream;
 }
 
+/** Never in a log line: credentials, and the bound parameters PGlite's errors carry (whole batches of customer data). */
+const REDACTED = ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]', '*.password', '*.writeKey', 'err.params'];
+
 export async function openContext(config: Config, opts: PlatformOptions = {}): Promise<AppContext> {
-  const log = pino({ level: config.logLevel, redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]', '*.password', '*.writeKey', 'err.params'] });
+  const log = pino({ level: config.logLevel, redact: REDACTED }, opts.logDestination);
   const db = opts.db ?? (await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, schema: opts.schema }));
   const ran = await migrate(db);
   if (ran.length) log.info({ migrations: ran }, 'migrations applied');

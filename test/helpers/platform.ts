@@ -9,7 +9,7 @@ import { loadConfig, type Config } from '../../src/kernel/config.ts';
 import { openDb } from '../../src/kernel/db.ts';
 import { keyRingForTests } from '../../src/kernel/crypto/keyring.ts';
 import type { Clock } from '../../src/kernel/clock.ts';
-import { createPlatform, type Platform } from '../../src/server.ts';
+import { createPlatform, type Platform, type PlatformOptions } from '../../src/server.ts';
 import { createOperator, createWorkspace, type CreatedWorkspace } from '../../src/access/workspaces.ts';
 
 export type Engine = 'pglite' | 'postgres';
@@ -33,7 +33,10 @@ export interface TestPlatform {
 export const OWNER_PASSWORD = 'owner-password-1';
 
 /** `joinSchema`: a second process on another platform's server schema (it leaves the schema to its owner). */
-export async function startPlatform(engine: Engine, opts: { clock?: Clock; config?: Partial<Config>; runImports?: boolean; joinSchema?: string } = {}): Promise<TestPlatform> {
+export async function startPlatform(
+  engine: Engine,
+  opts: { clock?: Clock; config?: Partial<Config>; runImports?: boolean; joinSchema?: string; logDestination?: PlatformOptions['logDestination'] } = {},
+): Promise<TestPlatform> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'siyu-test-'));
   const schema = engine === 'postgres' ? opts.joinSchema ?? `t_${crypto.randomBytes(5).toString('hex')}` : undefined;
   const config = loadConfig({}, {
@@ -41,7 +44,7 @@ export async function startPlatform(engine: Engine, opts: { clock?: Clock; confi
     databaseUrl: engine === 'postgres' ? process.env.TEST_DATABASE_URL : undefined, demoOnFirstStart: false, ...opts.config,
   });
   const db = engine === 'pglite' ? await openDb({ memory: true }) : undefined;
-  const platform = await createPlatform(config, { db, schema, keyRing: keyRingForTests(), clock: opts.clock, runImports: opts.runImports });
+  const platform = await createPlatform(config, { db, schema, keyRing: keyRingForTests(), clock: opts.clock, runImports: opts.runImports, logDestination: opts.logDestination });
   await platform.app.listen({ port: 0, host: '127.0.0.1' });
   const address = platform.app.server.address() as { port: number };
   const url = `http://127.0.0.1:${address.port}`;
