@@ -1,10 +1,9 @@
 // The tracking endpoints' answer when the ingest log is on: each message is checked as far as it can be without the
 // database, the valid ones are stored in the log, and the caller hears "queued" once JetStream has them. Identity
 // resolution happens when an applier takes them, so the answer carries no customer id.
-import crypto from 'node:crypto';
 import type { AppContext } from '../../kernel/context.ts';
 import { AppError } from '../../kernel/errors.ts';
-import { rejectionOf, type IngestItem } from '../tracking/ingest.ts';
+import { messageIdOf, rejectionOf, type IngestItem } from '../tracking/ingest.ts';
 import type { ItemResult } from '../tracking/schema.ts';
 import type { IngestLog, LogEntry } from './ingest-log.ts';
 
@@ -13,7 +12,7 @@ export async function appendToLog(ctx: AppContext, log: IngestLog, workspaceId: 
   const keep: LogEntry['items'] = [];
   for (const { index, message } of items) {
     // The id is fixed now, so an entry applied twice (a crash between commit and acknowledgement) is stored once.
-    const messageId = message.messageId ?? `gen-${crypto.randomUUID()}`;
+    const messageId = messageIdOf(message);
     const errors = rejectionOf(message);
     if (errors) {
       results.push({ index, messageId, status: 'rejected', errors });

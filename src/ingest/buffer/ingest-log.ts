@@ -47,18 +47,20 @@ export class IngestLog {
     if (!/^[A-Za-z0-9_-]{1,64}$/.test(stream)) throw new Error(`SIYU_INGEST_STREAM must be letters, digits, _ or -, got "${stream}"`);
     const nc = await connect({ servers: url, name: 'siyu-ingest', maxReconnectAttempts: -1 });
     const jsm = await jetstreamManager(nc);
-    try {
-      await jsm.streams.info(stream);
-    } catch {
-      // Work-queue retention: an entry is deleted once an applier acknowledges it, so the log holds only the backlog.
-      await jsm.streams.add({ name: stream, subjects: [`${stream}.>`], retention: RetentionPolicy.Workqueue, storage: StorageType.File })
-        .catch(async (err) => { if (!(await jsm.streams.info(stream).then(() => true, () => false))) throw err; });
+    // Work-queue retention: an entry is deleted once an applier acknowledges it, so the log holds only the backlog.
+    if (!(await jsm.streams.info(stream).catch(() => null))) {
+      await createUnlessRaced(
+        () => jsm.streams.add({ name: stream, subjects: [`${stream}.>`], retention: RetentionPolicy.Workqueue, storage: StorageType.File }),
+        () => jsm.streams.info(stream),
+      );
     }
     const limits = { ack_wait: nanos(ackWaitMs), max_ack_pending: MAX_IN_FLIGHT };
     const existing = await jsm.consumers.info(stream, APPLIER).catch(() => null);
     if (!existing) {
-      await jsm.consumers.add(stream, { durable_name: APPLIER, ack_policy: AckPolicy.Explicit, ...limits })
-        .catch(async (err) => { if (!(await jsm.consumers.info(stream, APPLIER).then(() => true, () => false))) throw err; });
+      await createUnlessRaced(
+        () => jsm.consumers.add(stream, { durable_name: APPLIER, ack_policy: AckPolicy.Explicit, ...limits }),
+        () => jsm.consumers.info(stream, APPLIER),
+      );
     } else if (existing.config.ack_wait !== limits.ack_wait || existing.config.max_ack_pending !== limits.max_ack_pending) {
       // A stream made by an earlier version (or another setting): its consumer takes this one's limits.
       await jsm.consumers.update(stream, APPLIER, limits);
@@ -134,5 +136,14 @@ export class IngestLog {
 
   async close(): Promise<void> {
     await this.nc.drain().catch(() => this.nc.close());
+  }
+}
+
+/** Creates a thing; a failure is only an error if the thing still does not exist (another process made it first). */
+async function createUnlessRaced(create: () => Promise<unknown>, exists: () => Promise<unknown>): Promise<void> {
+  try {
+    await create();
+  } catch (err) {
+    if (!(await exists().then(() => true, () => false))) throw err;
   }
 }

@@ -66,4 +66,3 @@ export function registerIngestLogRoutes(app: FastifyInstance, ctx: AppContext, l
     return { replayed: true as const };
   });
 }
-

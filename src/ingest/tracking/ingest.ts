@@ -60,7 +60,7 @@ export async function ingestInTx(
   const results: ItemResult[] = new Array(items.length);
   const prepared: Prepared[] = [];
   const seen = new Set<string>();
-  const ids = items.map((it) => it.message.messageId ?? `gen-${crypto.randomUUID()}`);
+  const ids = items.map((it) => messageIdOf(it.message));
   const existing = await tx.query<{ message_id: string }>(
     `SELECT message_id FROM events WHERE workspace_id = $1 AND message_id = ANY($2)`,
     [tx.workspaceId, ids],
@@ -109,6 +109,11 @@ export async function ingestInTx(
     results[p.slot] = { index: p.item.index, messageId: p.messageId, status, customerId: customerIds[k], ...(p.warnings.length ? { warnings: p.warnings } : {}) };
   });
   return results;
+}
+
+/** The message's id, or a generated one: fixed once, so storing the message again stores nothing twice. */
+export function messageIdOf(m: TrackingMessage): string {
+  return m.messageId ?? `gen-${crypto.randomUUID()}`;
 }
 
 /** The identifiers a message carries, as far as they are known without the database (an alias's previousId is looked up). */
