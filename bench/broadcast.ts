@@ -9,7 +9,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startPlatform, type Engine, type TestPlatform } from '../test/helpers/platform.ts';
 import { withTenant } from '../src/kernel/tenant.ts';
-import { allocateCustomerIds } from '../src/identity/sequence.ts';
+import { allocateCustomerIds } from '../src/identity/customer-ids.ts';
 import { percentile, report, seconds, type Row } from './lib.ts';
 
 const CHUNK = 20_000;

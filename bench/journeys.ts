@@ -5,7 +5,7 @@
 //               customer's step ran after its due time (p50 / p99 / max).
 import { startPlatform, type Engine, type TestPlatform } from '../test/helpers/platform.ts';
 import { withTenant } from '../src/kernel/tenant.ts';
-import { allocateCustomerIds } from '../src/identity/sequence.ts';
+import { allocateCustomerIds } from '../src/identity/customer-ids.ts';
 import { percentile, report, seconds } from './lib.ts';
 
 async function setUp(t: TestPlatform) {

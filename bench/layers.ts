@@ -17,7 +17,7 @@ import { analyticsDir, snapshotWorkspace } from '../src/analytics/snapshots.ts';
 import { refreshLayers } from '../src/layers/refresh.ts';
 import { DEFAULT_LIFECYCLE, QUADRANTS, RFM_CELLS } from '../src/layers/config.ts';
 import { lifecycleTagKey } from '../src/layers/lifecycle.ts';
-import { isAll, isAny, isNot, isTag, type FieldCondition, type Rule } from '../src/segments/rules.ts';
+import { isAll, isAny, isNot, isTag, type FieldCondition, type Rule } from '../src/rules/rules.ts';
 import { generateEvents, registerEventParts } from './analytics.ts';
 import { report, seconds, type Row } from './lib.ts';
 

@@ -3,7 +3,7 @@
 import { startPlatform } from '../test/helpers/platform.ts';
 import { percentile, report, seconds, type Row } from './lib.ts';
 import type { MembershipChange } from '../src/kernel/changes.ts';
-import type { Rule } from '../src/segments/rules.ts';
+import type { Rule } from '../src/rules/rules.ts';
 
 export async function benchSegments(opts: { customers: number; samples: number; latencySamples: number }) {
   const engineName = process.env.TEST_DATABASE_URL ? 'postgres' : 'pglite';

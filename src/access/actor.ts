@@ -6,4 +6,9 @@ export interface Actor {
   id: string;
   workspaceId: string;
   role: Role;
+  /** For operators: who they are, as their session found them. */
+  operator?: { email: string; name: string; locale: string };
 }
+
+/** How an actor is named in ledgers and history rows: `operator:op_…`, `api_key:key_…`. */
+export const actorName = (a: Pick<Actor, 'type' | 'id'>) => `${a.type}:${a.id}`;

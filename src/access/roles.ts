@@ -1,40 +1,49 @@
-// Roles and what each may do. Checked by routes through `requirePermission`, and by the data layer for PII reads.
+// Roles and what each may do. Routes declare the permission they need (guard.ts); the data layer checks pii:read for
+// reveals. Each module declares its own permissions with the built-in roles granted each (CapabilityModule.permissions);
+// these are access's own and those of the capabilities that came before modules declared theirs.
 export const ROLES = ['owner', 'admin', 'analyst', 'operator', 'staff'] as const;
 export type Role = (typeof ROLES)[number];
 
-export type Permission =
-  | 'customers:read'
-  | 'customers:write'
-  | 'pii:read'
-  | 'identity:merge'
-  | 'identity:rules'
-  | 'imports:write'
-  | 'keys:manage'
-  | 'members:manage'
-  | 'audit:read'
-  | 'loyalty:manage'
-  | 'loyalty:operate'
-  | 'journeys:manage'
-  | 'channels:manage'
-  | 'messages:send';
+/**
+ * Every permission's name. A module adds its own by declaration merging:
+ *   declare module '../access/roles.ts' { interface PermissionMap { 'wecom:manage': true } }
+ */
+export interface PermissionMap {
+  'customers:read': true;
+  'customers:write': true;
+  'pii:read': true;
+  'identity:merge': true;
+  'identity:rules': true;
+  'imports:write': true;
+  'keys:manage': true;
+  'members:manage': true;
+  'audit:read': true;
+  'loyalty:manage': true;
+  'loyalty:operate': true;
+  'journeys:manage': true;
+  'channels:manage': true;
+  'messages:send': true;
+}
+export type Permission = keyof PermissionMap & string;
 
-const GRANTS: Record<Permission, Role[]> = {
-  'customers:read': ['owner', 'admin', 'analyst', 'operator', 'staff'],
-  'customers:write': ['owner', 'admin', 'operator'],
-  'pii:read': ['owner', 'admin'],
-  'identity:merge': ['owner', 'admin'],
-  'identity:rules': ['owner', 'admin'],
-  'imports:write': ['owner', 'admin', 'operator'],
-  'keys:manage': ['owner', 'admin'],
-  'members:manage': ['owner'],
-  'audit:read': ['owner', 'admin'],
-  'loyalty:manage': ['owner', 'admin'],
-  'loyalty:operate': ['owner', 'admin', 'operator', 'staff'],
-  'journeys:manage': ['owner', 'admin', 'operator'],
-  'channels:manage': ['owner', 'admin'],
-  'messages:send': ['owner', 'admin', 'operator', 'staff'],
-};
+const GRANTS = new Map<string, readonly Role[]>([
+  ['keys:manage', ['owner', 'admin']],
+  ['members:manage', ['owner']],
+  ['audit:read', ['owner', 'admin']],
+  ['pii:read', ['owner', 'admin']],
+]);
 
-export const can = (role: Role, permission: Permission) => GRANTS[permission].includes(role);
+/** Adds a module's permissions (at start, from CapabilityModule.permissions). */
+export function grantPermissions(grants: Record<string, readonly string[]>): void {
+  for (const [permission, roles] of Object.entries(grants)) {
+    const unknown = roles.filter((r) => !(ROLES as readonly string[]).includes(r));
+    if (unknown.length) throw new Error(`permission ${permission} grants unknown roles ${unknown.join(', ')}`);
+    GRANTS.set(permission, roles as readonly Role[]);
+  }
+}
 
-export const permissionsOf = (role: Role) => (Object.keys(GRANTS) as Permission[]).filter((p) => can(role, p));
+export const isPermission = (name: string): name is Permission => GRANTS.has(name);
+
+export const can = (role: Role, permission: Permission) => GRANTS.get(permission)?.includes(role) ?? false;
+
+export const permissionsOf = (role: Role) => [...GRANTS.keys()].filter((p) => can(role, p as Permission)) as Permission[];

@@ -2,7 +2,6 @@
 // authenticate requests before a tenant is known.
 import crypto from 'node:crypto';
 import type { Db } from '../kernel/db.ts';
-import { createCustomerSequence } from '../identity/sequence.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
 import type { Role } from './roles.ts';
 import { conflict } from '../kernel/errors.ts';
@@ -19,10 +18,8 @@ export interface CreatedWorkspace {
 
 export async function createWorkspace(db: Db, name: string, opts: { timezone?: string } = {}): Promise<CreatedWorkspace> {
   const id = newId('ws');
-  await db.transaction(async (tx) => {
-    await tx.query(`INSERT INTO workspaces (id, name, timezone) VALUES ($1, $2, $3)`, [id, name, opts.timezone ?? 'Asia/Shanghai']);
-    await createCustomerSequence(tx, id);
-  });
+  // A trigger gives the workspace its customer-id sequence (migrations/0014).
+  await db.query(`INSERT INTO workspaces (id, name, timezone) VALUES ($1, $2, $3)`, [id, name, opts.timezone ?? 'Asia/Shanghai']);
   const writeKey = await createApiKey(db, id, 'write', 'Default write key');
   const secretKey = await createApiKey(db, id, 'secret', 'Default secret key', 'admin');
   return { id, name, writeKey: writeKey.key, secretKey: secretKey.key };

@@ -7,8 +7,8 @@ import { z } from 'zod';
 import type { AppContext } from '../kernel/context.ts';
 import { withTenant, type TenantTx } from '../kernel/tenant.ts';
 import { notFound } from '../kernel/errors.ts';
-import { requirePermission } from '../http/auth.ts';
-import { actorName } from '../loyalty/http.ts';
+import { actorOf, requirePermission } from '../access/auth.ts';
+import { actorName } from '../access/actor.ts';
 import type { Analytics } from './service.ts';
 import { funnelSchema } from './funnels.ts';
 import { retentionSchema } from './retention.ts';
@@ -51,17 +51,18 @@ export function registerDashboardRoutes(app: FastifyInstance, ctx: AppContext, a
   const r = app.withTypeProvider<ZodTypeProvider>();
   const idParams = z.object({ id: z.coerce.number().int().positive() });
 
-  r.get('/v1/dashboards', { config: { auth: 'manage' }, schema: { tags: ['analytics'], summary: 'My dashboards' } }, async (req) => {
-    const actor = requirePermission(req, 'customers:read');
-    return withTenant(ctx.db, actor.workspaceId, async (tx) => ({
+  r.get('/v1/dashboards', { config: { permission: 'customers:read' }, schema: { tags: ['analytics'], summary: 'My dashboards' } }, async (req) => {
+    const actor = actorOf(req);
+    const tx = req.tx;
+    return ({
       dashboards: (await tx.query(
         `SELECT d.id, d.name, d.created_at, (SELECT count(*)::int FROM dashboard_charts c WHERE c.workspace_id = d.workspace_id AND c.dashboard_id = d.id) AS charts
            FROM dashboards d WHERE d.workspace_id = $1 AND d.owner = $2 ORDER BY d.id`, [actor.workspaceId, actorName(actor)])).rows,
-    }));
+    });
   });
 
-  r.post('/v1/dashboards', { config: { auth: 'manage' }, schema: { tags: ['analytics'], summary: 'Create a dashboard', body: z.object({ name: z.string().min(1).max(100) }) } }, async (req, reply) => {
-    const actor = requirePermission(req, 'customers:read');
+  r.post('/v1/dashboards', { config: { permission: 'customers:read', tenantTx: false }, schema: { tags: ['analytics'], summary: 'Create a dashboard', body: z.object({ name: z.string().min(1).max(100) }) } }, async (req, reply) => {
+    const actor = actorOf(req);
     const { rows } = await withTenant(ctx.db, actor.workspaceId, (tx) => tx.query(
       `INSERT INTO dashboards (workspace_id, owner, name, created_at) VALUES ($1, $2, $3, $4) RETURNING id, name, created_at`, [actor.workspaceId, actorName(actor), req.body.name, ctx.clock.now()]));
     return reply.code(201).send(rows[0]);
@@ -74,9 +75,9 @@ export function registerDashboardRoutes(app: FastifyInstance, ctx: AppContext, a
   };
 
   r.post('/v1/dashboards/:id/charts', {
-    config: { auth: 'manage' }, schema: { tags: ['analytics'], summary: 'Pin a chart (its analytics request over the last N days)', params: idParams, body: chartSchema },
+    config: { permission: 'customers:read', tenantTx: false }, schema: { tags: ['analytics'], summary: 'Pin a chart (its analytics request over the last N days)', params: idParams, body: chartSchema },
   }, async (req, reply) => {
-    const actor = requirePermission(req, 'customers:read');
+    const actor = actorOf(req);
     const row = await withTenant(ctx.db, actor.workspaceId, async (tx) => {
       await mine(tx, req.params.id, actorName(actor));
       const { rows } = await tx.query(
@@ -89,20 +90,19 @@ export function registerDashboardRoutes(app: FastifyInstance, ctx: AppContext, a
   });
 
   r.delete('/v1/dashboards/:id/charts/:chartId', {
-    config: { auth: 'manage' }, schema: { tags: ['analytics'], summary: 'Unpin a chart', params: idParams.extend({ chartId: z.coerce.number().int().positive() }) },
+    config: { permission: 'customers:read' }, schema: { tags: ['analytics'], summary: 'Unpin a chart', params: idParams.extend({ chartId: z.coerce.number().int().positive() }) },
   }, async (req) => {
-    const actor = requirePermission(req, 'customers:read');
-    return withTenant(ctx.db, actor.workspaceId, async (tx) => {
-      await mine(tx, req.params.id, actorName(actor));
-      const res = await tx.query(`DELETE FROM dashboard_charts WHERE workspace_id = $1 AND dashboard_id = $2 AND id = $3`, [actor.workspaceId, req.params.id, req.params.chartId]);
-      return { removed: res.rowCount === 1 };
-    });
+    const actor = actorOf(req);
+    const tx = req.tx;
+    await mine(tx, req.params.id, actorName(actor));
+    const res = await tx.query(`DELETE FROM dashboard_charts WHERE workspace_id = $1 AND dashboard_id = $2 AND id = $3`, [actor.workspaceId, req.params.id, req.params.chartId]);
+    return { removed: res.rowCount === 1 };
   });
 
   r.get('/v1/dashboards/:id', {
-    config: { auth: 'manage' }, schema: { tags: ['analytics'], summary: 'A dashboard with each pinned chart answered now', params: idParams },
+    config: { permission: 'customers:read', tenantTx: false }, schema: { tags: ['analytics'], summary: 'A dashboard with each pinned chart answered now', params: idParams },
   }, async (req) => {
-    const actor = requirePermission(req, 'customers:read');
+    const actor = actorOf(req);
     const { dashboard, charts } = await withTenant(ctx.db, actor.workspaceId, async (tx) => ({
       dashboard: await mine(tx, req.params.id, actorName(actor)),
       charts: (await tx.query<{ id: number; title: string; kind: string; request: Chart }>(

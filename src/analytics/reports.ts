@@ -4,7 +4,7 @@
 import type { AppContext } from '../kernel/context.ts';
 import { withTenant } from '../kernel/tenant.ts';
 import { localDate, wallTimeToUtc } from '../kernel/time.ts';
-import { Poller } from '../kernel/poller.ts';
+import { PollingWorker } from '../kernel/worker.ts';
 import type { Analytics } from './service.ts';
 import { metricByKey, type Unit } from './metrics.ts';
 import { expectation, mainDriver } from './anomaly.ts';
@@ -144,19 +144,10 @@ export async function generateReport(ctx: AppContext, analytics: Analytics, work
 }
 
 /** Writes each workspace's weekly report once its week is over (Monday) and its monthly one on the 1st. */
-export class ReportScheduler {
-  private readonly poller: Poller;
-
-  constructor(private readonly ctx: AppContext, private readonly analytics: Analytics, private readonly pollMs = 3_600_000) {
-    this.poller = new Poller(() => this.runOnce(), pollMs, (err) => ctx.log.error({ err }, 'report scheduler failed'));
-  }
-
-  start() {
-    this.poller.start(this.pollMs / 6); // ten minutes after start: reports are never urgent
-  }
-
-  stop() {
-    return this.poller.stop();
+export class ReportScheduler extends PollingWorker {
+  constructor(private readonly ctx: AppContext, private readonly analytics: Analytics, pollMs = 3_600_000) {
+    // The first pass ten minutes after start: reports are never urgent.
+    super('reports', ctx.log, { pollMs, firstAfterMs: pollMs / 6 });
   }
 
   async runOnce(): Promise<boolean> {

@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { AppContext } from '../kernel/context.ts';
 import { withTenant, type TenantTx } from '../kernel/tenant.ts';
-import { Poller } from '../kernel/poller.ts';
+import { PollingWorker } from '../kernel/worker.ts';
 import { KeyedQueue } from '../kernel/serial.ts';
 import { literal, withDuck } from './duck.ts';
 import { ndjsonLine, readJsonSql, SOURCES, type Source, type SourceName } from './sources.ts';
@@ -213,19 +213,9 @@ async function snapshotPass(ctx: AppContext, workspaceId: string, opts: { settle
 }
 
 /** Keeps every workspace's snapshots close behind the database (one pass a minute). */
-export class SnapshotWriter {
-  private readonly poller: Poller;
-
-  constructor(private readonly ctx: AppContext, private readonly pollMs = 60_000) {
-    this.poller = new Poller(() => this.runOnce(), pollMs, (err) => ctx.log.error({ err }, 'analytics snapshot failed'));
-  }
-
-  start() {
-    this.poller.start(this.pollMs);
-  }
-
-  stop() {
-    return this.poller.stop();
+export class SnapshotWriter extends PollingWorker {
+  constructor(private readonly ctx: AppContext, pollMs = 60_000) {
+    super('analytics snapshots', ctx.log, { pollMs, firstAfterMs: pollMs });
   }
 
   async runOnce(): Promise<boolean> {

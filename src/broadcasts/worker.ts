@@ -6,7 +6,7 @@
 import crypto from 'node:crypto';
 import type { AppContext } from '../kernel/context.ts';
 import { withTenant, type TenantTx } from '../kernel/tenant.ts';
-import { Poller } from '../kernel/poller.ts';
+import { PollingWorker } from '../kernel/worker.ts';
 import { enqueueMessages, type MessageRequest } from '../messaging/outbox.ts';
 import { loadPolicy } from '../messaging/policy.ts';
 import { loadChannels } from '../messaging/channels.ts';
@@ -17,19 +17,9 @@ const MAX_BATCH = 1000;
 /** At most this much unused allowance carries over (a paused or idle broadcast does not burst on resume). */
 const MAX_CARRY_BATCHES = 1;
 
-export class BroadcastWorker {
-  private readonly poller: Poller;
-
+export class BroadcastWorker extends PollingWorker {
   constructor(private readonly ctx: AppContext, pollMs = 500) {
-    this.poller = new Poller(() => this.runOnce(), pollMs, (err) => ctx.log.error({ err }, 'broadcast pass failed'));
-  }
-
-  start() {
-    this.poller.start();
-  }
-
-  stop() {
-    return this.poller.stop();
+    super('broadcasts', ctx.log, { pollMs });
   }
 
   async runOnce(): Promise<boolean> {

@@ -5,6 +5,8 @@ import type { TenantTx } from '../kernel/tenant.ts';
 import { notFound } from '../kernel/errors.ts';
 import { normalizeIdentifier } from '../identity/identifiers.ts';
 import { normalizeName, revealPii } from './profile.ts';
+import { rootOf } from '../identity/roots.ts';
+import { mergeView, type MergeRow } from '../identity/merge-view.ts';
 
 export interface ListQuery {
   q?: string;
@@ -90,13 +92,6 @@ function summary(r: any) {
   };
 }
 
-/** Follows merges: asking for a merged-away profile answers with the surviving one. */
-export async function rootOf(tx: TenantTx, id: number): Promise<number> {
-  const { rows } = await tx.query<{ canonical_id: number }>(`SELECT canonical_id FROM customers WHERE workspace_id = $1 AND id = $2`, [tx.workspaceId, id]);
-  if (!rows[0]) throw notFound(`customer ${id}`);
-  return rows[0].canonical_id;
-}
-
 export async function customer360(tx: TenantTx, pii: Pii, id: number, reveal: boolean) {
   const root = await rootOf(tx, id);
   const ws = tx.workspaceId;
@@ -109,7 +104,7 @@ export async function customer360(tx: TenantTx, pii: Pii, id: number, reveal: bo
       WHERE i.workspace_id = $1 AND c.canonical_id = $2 ORDER BY i.created_at`,
     [ws, root],
   );
-  const merges = await tx.query(
+  const merges = await tx.query<MergeRow>(
     `SELECT m.id, m.winner_id, m.loser_id, m.reason, m.evidence, m.actor, m.created_at, m.undone_at, m.undone_by, m.undo_reason
        FROM merges m
       WHERE m.workspace_id = $1 AND (m.winner_id IN (SELECT id FROM customers WHERE workspace_id = $1 AND canonical_id = $2)
@@ -160,25 +155,6 @@ export async function customer360(tx: TenantTx, pii: Pii, id: number, reveal: bo
   };
 }
 
-export function mergeView(m: any) {
-  return {
-    id: m.id,
-    winnerId: m.winner_id,
-    loserId: m.loser_id,
-    reason: m.reason,
-    links: m.evidence?.links ?? [],
-    borrowed: m.evidence?.borrowed ?? null,
-    // Probabilistic merges carry the model's per-field evidence (src/matching/decide.ts).
-    evidence: m.evidence?.kind === 'probabilistic'
-      ? { kind: 'probabilistic', probability: m.evidence.probability, weight: m.evidence.weight, fields: m.evidence.fields, source: m.evidence.source, runId: m.evidence.runId ?? null }
-      : null,
-    actor: m.actor,
-    at: new Date(m.created_at).toISOString(),
-    undoneAt: m.undone_at ? new Date(m.undone_at).toISOString() : null,
-    undoneBy: m.undone_by ?? null,
-    undoReason: m.undo_reason ?? null,
-  };
-}
 
 export interface TimelineEntry {
   kind: 'event' | 'order' | 'refund' | 'merge' | 'unmerge';

@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../kernel/context.ts';
 import { withTenant } from '../kernel/tenant.ts';
-import { requirePermission } from '../http/auth.ts';
+import { actorOf, requirePermission } from '../access/auth.ts';
 import { can } from '../access/roles.ts';
 import { audit } from '../access/audit.ts';
 import { forbidden } from '../kernel/errors.ts';
@@ -15,7 +15,7 @@ export function registerCustomerRoutes(app: FastifyInstance, ctx: AppContext) {
   const r = app.withTypeProvider<ZodTypeProvider>();
 
   r.get('/v1/customers', {
-    config: { auth: 'manage' },
+    config: { permission: 'customers:read' },
     schema: {
       tags: ['customers'], summary: 'List customers (newest activity first), search by phone, email, name or id',
       querystring: z.object({
@@ -28,15 +28,14 @@ export function registerCustomerRoutes(app: FastifyInstance, ctx: AppContext) {
       }),
     },
   }, async (req) => {
-    const actor = requirePermission(req, 'customers:read');
+    const actor = actorOf(req);
     const q = req.query;
-    return withTenant(ctx.db, actor.workspaceId, (tx) =>
-      listCustomers(tx, ctx.pii, { q: q.q, source: q.source, hasOrders: q.has_orders, known: q.known, limit: q.limit, cursor: q.cursor }),
-    );
+    const tx = req.tx;
+    return listCustomers(tx, ctx.pii, { q: q.q, source: q.source, hasOrders: q.has_orders, known: q.known, limit: q.limit, cursor: q.cursor });
   });
 
   r.get('/v1/customers/:id', {
-    config: { auth: 'manage' },
+    config: { permission: 'customers:read' },
     schema: {
       tags: ['customers'], summary: 'Customer 360: profile, identities, stats, orders, merges',
       description: 'PII is masked. `reveal=true` shows it to roles with pii:read and is recorded in the audit log.',
@@ -44,18 +43,17 @@ export function registerCustomerRoutes(app: FastifyInstance, ctx: AppContext) {
       querystring: z.object({ reveal: boolParam.optional() }),
     },
   }, async (req) => {
-    const actor = requirePermission(req, 'customers:read');
+    const actor = actorOf(req);
     const reveal = req.query.reveal === true;
     if (reveal && !can(actor.role, 'pii:read')) throw forbidden(`Your role (${actor.role}) may not read unmasked personal data; ask an admin`);
-    return withTenant(ctx.db, actor.workspaceId, async (tx) => {
-      const view = await customer360(tx, ctx.pii, req.params.id, reveal);
-      if (reveal) await audit(tx, actor, 'pii.read', { type: 'customer', id: view.id }, { fields: Object.keys(view.pii), identities: view.identities.length });
-      return view;
-    });
+    const tx = req.tx;
+    const view = await customer360(tx, ctx.pii, req.params.id, reveal);
+    if (reveal) await audit(tx, actor, 'pii.read', { type: 'customer', id: view.id }, { fields: Object.keys(view.pii), identities: view.identities.length });
+    return view;
   });
 
   r.get('/v1/customers/:id/timeline', {
-    config: { auth: 'manage' },
+    config: { permission: 'customers:read' },
     schema: {
       tags: ['customers'], summary: 'Unified timeline: events, orders, refunds, merges',
       params: z.object({ id: z.coerce.number().int().positive() }),
@@ -65,9 +63,10 @@ export function registerCustomerRoutes(app: FastifyInstance, ctx: AppContext) {
       }),
     },
   }, async (req) => {
-    const actor = requirePermission(req, 'customers:read');
-    return withTenant(ctx.db, actor.workspaceId, async (tx) => ({
+    const actor = actorOf(req);
+    const tx = req.tx;
+    return ({
       entries: await timeline(tx, req.params.id, req.query.limit, req.query.before ? new Date(req.query.before) : undefined),
-    }));
+    });
   });
 }

@@ -1,11 +1,9 @@
-// Loads the demo brand through the same ingest path the SDKs and the orders API use.
+// Loads the demo brand the way a brand's own systems would: every module's demo part in turn (src/modules.ts order),
+// each through the platform's HTTP API, called in process with the workspace's own keys.
 import type { AppContext } from '../kernel/context.ts';
-import { withTenant } from '../kernel/tenant.ts';
-import { createOperator, createWorkspace } from '../access/workspaces.ts';
-import { ingestMessages } from '../ingest/tracking/ingest.ts';
-import { recordOrders, recordRefund } from '../ingest/orders/orders.ts';
+import type { DemoContext } from '../kernel/module.ts';
+import { createApiKey, createOperator, createWorkspace } from '../access/workspaces.ts';
 import { BRAND } from './catalog.ts';
-import { generateCustomer } from './generator.ts';
 
 export const DEMO_OWNER = { email: 'admin@demo.siyu.dev', password: 'siyu-demo', name: '演示管理员' };
 
@@ -15,11 +13,20 @@ export interface DemoOptions {
   workspaceId?: string;
   /** Day the demo history ends (defaults to today), so "last 30 days" always has data. */
   anchor?: Date;
-  batchCustomers?: number;
+  /** Only these modules' parts (by module name); all by default. */
+  only?: string[];
   onProgress?: (customersDone: number) => void;
+  /** What is being loaded now, for a person watching. */
+  onStep?: (message: string) => void;
 }
 
-export async function loadDemo(ctx: AppContext, opts: DemoOptions) {
+export interface LoadedDemo {
+  workspaceId: string;
+  writeKey?: string;
+  counts: Record<string, number>;
+}
+
+export async function loadDemo(ctx: AppContext, opts: DemoOptions): Promise<LoadedDemo> {
   let workspaceId = opts.workspaceId;
   let writeKey: string | undefined;
   if (!workspaceId) {
@@ -28,27 +35,36 @@ export async function loadDemo(ctx: AppContext, opts: DemoOptions) {
     writeKey = ws.writeKey;
     await createOperator(ctx.db, ws.id, DEMO_OWNER.email, DEMO_OWNER.name, DEMO_OWNER.password, 'owner');
   }
+  // Keys of the loader's own, as an integration would have: its calls are attributed to it in the audit log.
+  const secret = (await createApiKey(ctx.db, workspaceId, 'secret', '演示数据导入', 'admin')).key;
+  const tracking = (await createApiKey(ctx.db, workspaceId, 'write', '演示数据埋点')).key;
   const anchorDate = opts.anchor ?? ctx.clock.now();
-  const anchor = Date.UTC(anchorDate.getUTCFullYear(), anchorDate.getUTCMonth(), anchorDate.getUTCDate());
-  const counts = { customers: opts.customers, messages: 0, orders: 0, refunds: 0 };
-  const step = opts.batchCustomers ?? 100;
-  for (let from = 0; from < opts.customers; from += step) {
-    const batch = Array.from({ length: Math.min(step, opts.customers - from) }, (_, k) => generateCustomer(opts.seed, from + k, anchor));
-    const messages = batch.flatMap((c) => c.messages);
-    for (let k = 0; k < messages.length; k += 2000) {
-      const slice = messages.slice(k, k + 2000).map((message, index) => ({ index, message }));
-      await ingestMessages(ctx, workspaceId, slice, { receivedAt: new Date(anchor) });
-    }
-    const orders = batch.flatMap((c) => c.orders);
-    const refunds = batch.flatMap((c) => c.refunds);
-    await withTenant(ctx.db, workspaceId, async (tx) => {
-      if (orders.length) await recordOrders(ctx, tx, orders);
-      for (const r of refunds) await recordRefund(ctx, tx, r.orderId, { ...r.refund, items: [] }, new Date(anchor));
-    });
-    counts.messages += messages.length;
-    counts.orders += orders.length;
-    counts.refunds += refunds.length;
-    opts.onProgress?.(from + batch.length);
+  const demo: DemoContext = {
+    ctx, workspaceId, customers: opts.customers, seed: opts.seed,
+    anchor: new Date(Date.UTC(anchorDate.getUTCFullYear(), anchorDate.getUTCMonth(), anchorDate.getUTCDate())),
+    api: (method, url, body) => call(ctx, method, url, body, `Bearer ${secret}`),
+    track: (url, body) => call(ctx, 'POST', url, body, `Basic ${Buffer.from(`${tracking}:`).toString('base64')}`),
+    progress: (message) => {
+      const m = /^customers (\d+)\//.exec(message);
+      if (m) opts.onProgress?.(Number(m[1]));
+      opts.onStep?.(message);
+    },
+  };
+  const counts: Record<string, number> = {};
+  for (const m of ctx.modules) {
+    if (!m.demo || (opts.only && !opts.only.includes(m.name))) continue;
+    Object.assign(counts, await m.demo.load(demo));
   }
   return { workspaceId, writeKey, counts };
+}
+
+async function call<T>(ctx: AppContext, method: string, url: string, body: unknown, authorization: string): Promise<T> {
+  const app = ctx.services.find('http');
+  if (!app) throw new Error('the demo brand loads through the HTTP API: open the platform (createPlatform), not only a context');
+  const res = await app.inject({
+    method: method as 'GET', url, headers: { authorization, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    payload: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (res.statusCode >= 400) throw new Error(`demo: ${method} ${url} answered ${res.statusCode}: ${res.body.slice(0, 500)}`);
+  return (res.body ? JSON.parse(res.body) : null) as T;
 }

@@ -3,7 +3,7 @@
 // reason, the evidence and which fields the winner borrowed, so unmerge can put both profiles back as they were.
 import type { TenantTx } from '../kernel/tenant.ts';
 import { AppError, notFound } from '../kernel/errors.ts';
-import { recomputeStats } from '../customers/stats.ts';
+import { recomputeStats } from './stats.ts';
 
 export interface MergeEvidence {
   /** Identifiers that linked the two profiles, masked. */

@@ -3,12 +3,13 @@
 // are one person, and create a profile when nothing matches. A whole ingest batch is resolved with a handful of
 // queries; per-identifier advisory locks make concurrent batches for the same person wait for each other, so two
 // profiles are never created for one person.
+import type { AppContext } from '../kernel/context.ts';
 import type { TenantTx } from '../kernel/tenant.ts';
 import type { Pii } from '../kernel/crypto/pii.ts';
 import { maskFor } from '../kernel/crypto/mask.ts';
 import { type Identifier, identifierKey } from './identifiers.ts';
 import type { RuleBook } from './rules.ts';
-import { allocateCustomerIds } from './sequence.ts';
+import { allocateCustomerIds } from './customer-ids.ts';
 import { mergeCustomers } from './merge.ts';
 
 export interface ResolveRequest {
@@ -59,6 +60,11 @@ export class IdentityResolver {
     private readonly pii: Pii,
     private readonly rules: RuleBook,
   ) {}
+
+  /** A resolver for this transaction's workspace, under its identity rules (cached for a few seconds). */
+  static async forTransaction(ctx: AppContext, tx: TenantTx): Promise<IdentityResolver> {
+    return new IdentityResolver(tx, ctx.pii, await ctx.services.get('identityRules').get(tx, tx.workspaceId));
+  }
 
   /** Returns the root customer id for each request, in order. */
   async resolve(requests: ResolveRequest[]): Promise<number[]> {

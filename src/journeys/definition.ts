@@ -1,7 +1,7 @@
 // What a journey is: a trigger, a start node and a map of nodes joined by `next` edges, plus entry, goal and exit
 // rules. The same shape is the draft being edited, a published (immutable) version and the canvas's graph.
 import { z } from 'zod';
-import { references, ruleSchema } from '../segments/rules.ts';
+import { references, ruleSchema } from '../rules/rules.ts';
 
 const key = z.string().min(1).max(100);
 // What a step refers to may be left empty in a draft (a step just placed on the canvas); publishing names it.

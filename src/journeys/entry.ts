@@ -4,6 +4,8 @@
 import type { TenantTx } from '../kernel/tenant.ts';
 import { END_NODE, matchesFilters, type JourneyDefinition } from './definition.ts';
 import { liveJourneys, versionsOf, type LiveJourney } from './store.ts';
+import { rootsOf } from '../identity/roots.ts';
+import { appendTimeline } from '../customers/timeline.ts';
 
 const DAY = 86_400_000;
 
@@ -56,8 +58,7 @@ export async function consumeInbox(tx: TenantTx, now: Date, limit = 2000): Promi
   events.sort((a, b) => a.id - b.id);
   result.events = events.length;
 
-  const roots = new Map((await tx.query<{ id: number; canonical_id: number }>(
-    `SELECT id, canonical_id FROM customers WHERE workspace_id = $1 AND id = ANY($2)`, [ws, [...new Set(events.map((e) => e.customer_id))]])).rows.map((r) => [r.id, r.canonical_id]));
+  const roots = await rootsOf(tx, events.map((e) => e.customer_id));
   const customers = [...new Set(events.map((e) => roots.get(e.customer_id) ?? e.customer_id))];
 
   // Runs that may react: in flight, or finished without their goal yet.
@@ -171,14 +172,11 @@ async function entryHistory(tx: TenantTx, customers: number[], live: LiveJourney
 
 /** journey_entered / journey_completed / journey_exited on the customer's timeline. */
 export async function journeyEvents(tx: TenantTx, items: { customerId: number; event: string; journeyId: number; name: string; version: number; runId?: number; reason?: string }[], now: Date) {
-  if (items.length === 0) return;
-  await tx.query(
-    `INSERT INTO events (workspace_id, message_id, customer_id, type, event, properties, ts)
-     SELECT $1, 'journey:' || u.j || ':' || u.c || ':' || u.ev || ':' || COALESCE(u.run::text, $2::text), u.c, 'track', u.ev,
-            jsonb_strip_nulls(jsonb_build_object('journey_id', u.j, 'journey', u.n, 'version', u.v, 'run_id', u.run, 'reason', u.reason)), $3
-       FROM unnest($4::bigint[], $5::bigint[], $6::text[], $7::text[], $8::int[], $9::bigint[], $10::text[]) AS u(c, j, ev, n, v, run, reason)
-     ON CONFLICT DO NOTHING`,
-    [tx.workspaceId, String(now.getTime()), now, items.map((i) => i.customerId), items.map((i) => i.journeyId), items.map((i) => i.event), items.map((i) => i.name),
-     items.map((i) => i.version), items.map((i) => i.runId ?? null), items.map((i) => i.reason ?? null)],
-  );
+  await appendTimeline(tx, items.map((i) => ({
+    key: `journey:${i.journeyId}:${i.customerId}:${i.event}:${i.runId ?? now.getTime()}`,
+    customerId: i.customerId,
+    event: i.event,
+    properties: { journey_id: i.journeyId, journey: i.name, version: i.version, ...(i.runId != null ? { run_id: i.runId } : {}), ...(i.reason != null ? { reason: i.reason } : {}) },
+    at: now,
+  })));
 }

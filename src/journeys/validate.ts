@@ -3,8 +3,8 @@
 // with unknown variables, branches on unknown traits, tags, coupons or a points programme that is not running.
 import type { TenantTx } from '../kernel/tenant.ts';
 import type { FieldProblem } from '../kernel/errors.ts';
-import { loadCatalog } from '../segments/catalog.ts';
-import { validateRule } from '../segments/validate.ts';
+import { loadCatalog } from '../rules/catalog.ts';
+import { validateRule } from '../rules/validate.ts';
 import { assertPublicUrl, UnsafeUrlError } from '../kernel/net/ssrf.ts';
 import { checkTemplate, templatesByKey } from '../messaging/templates.ts';
 import { loadChannels, SMS_KINDS } from '../messaging/channels.ts';

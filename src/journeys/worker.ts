@@ -4,7 +4,7 @@
 // per occurrence.
 import type { AppContext } from '../kernel/context.ts';
 import { withTenant } from '../kernel/tenant.ts';
-import { Poller } from '../kernel/poller.ts';
+import { PollingWorker } from '../kernel/worker.ts';
 import type { UnderstandingEngine } from '../segments/engine.ts';
 import { consumeInbox } from './entry.ts';
 import { executeDue } from './executor.ts';
@@ -12,27 +12,14 @@ import { enterScheduled } from './schedule.ts';
 
 const SCAN_EVERY_MS = 60_000;
 
-export class JourneyWorker {
-  private readonly poller: Poller;
+export class JourneyWorker extends PollingWorker {
   private lastScan = new Map<string, number>();
   /** Steps executed since start (benchmarks). */
   steps = 0;
 
   constructor(private readonly ctx: AppContext, private readonly engine: UnderstandingEngine | null, pollMs = 200) {
-    this.poller = new Poller(() => this.runOnce(), pollMs, (err) => ctx.log.error({ err }, 'journey worker pass failed'), 20);
-  }
-
-  start() {
-    this.poller.start();
-  }
-
-  /** Something was ingested: journeys may have events to react to now, not at the next poll. */
-  wake() {
-    this.poller.wake();
-  }
-
-  stop() {
-    return this.poller.stop();
+    // Woken when events are ingested or customers enter segments: journeys react now, not at the next poll.
+    super('journeys', ctx.log, { pollMs, minWakeGapMs: 20 });
   }
 
   async runOnce(): Promise<boolean> {

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { PGlite } from '@electric-sql/pglite';
+import { AsyncLocalStorage } from 'node:async_hooks';
 
 export type Row = Record<string, any>;
 
@@ -51,6 +52,13 @@ export async function openDb(options: OpenDbOptions): Promise<Db> {
   return openEmbedded(options.memory ? undefined : path.join(options.dataDir ?? './data', 'pglite'));
 }
 
+/**
+ * PGlite is one connection: a query or transaction started on the database (not on the open transaction) from inside
+ * a transaction would wait for that transaction to end, forever. Such calls fail at once instead, naming the mistake.
+ */
+const insideTransaction = new AsyncLocalStorage<{ open: boolean }>();
+const nestedUse = () => new Error('the database was used directly inside a transaction: pass the transaction (tx) down instead of ctx.db');
+
 async function openEmbedded(dir: string | undefined): Promise<Db> {
   if (dir) fs.mkdirSync(dir, { recursive: true });
   const lite = new PGlite(dir, { parsers: { [INT8_OID]: (v: string) => Number(v) } });
@@ -62,13 +70,21 @@ async function openEmbedded(dir: string | undefined): Promise<Db> {
   return {
     kind: 'pglite',
     async query<T>(sql: string, params: unknown[] = []) {
+      if (insideTransaction.getStore()?.open) throw nestedUse();
       return asResult<T>(await lite.query(sql, params));
     },
     // PGlite is one connection: its transactions are already exclusive, so they never conflict and need no retry.
     async transaction<T>(fn: (tx: Queryable) => Promise<T>, setup?: string) {
+      if (insideTransaction.getStore()?.open) throw nestedUse();
       return lite.transaction(async (tx) => {
         if (setup) await tx.exec(setup);
-        return fn({ query: async <R>(sql: string, params: unknown[] = []) => asResult<R>(await tx.query(sql, params)) });
+        // Work the transaction starts but does not wait for (a timer, a listener) may use the database once it ends.
+        const state = { open: true };
+        try {
+          return await insideTransaction.run(state, () => fn({ query: async <R>(sql: string, params: unknown[] = []) => asResult<R>(await tx.query(sql, params)) }));
+        } finally {
+          state.open = false;
+        }
       });
     },
     async exec(sql: string) {

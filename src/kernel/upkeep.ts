@@ -12,6 +12,7 @@
 // total work proportional to the data: a table vacuumed at 1M rows is next vacuumed at 1.2M.
 import type { AppContext } from './context.ts';
 import { Poller } from './poller.ts';
+import type { Worker } from './module.ts';
 
 /** Tables smaller than this (in 8 kB pages) are planned well enough from their size alone. */
 const MIN_PAGES = 16;
@@ -22,7 +23,8 @@ const GROWTH = 1.2;
  */
 export const FREEZE_AGE = 100_000_000;
 
-export class DbUpkeep {
+export class DbUpkeep implements Worker {
+  readonly name = 'database upkeep';
   private readonly poller: Poller;
   /** Tables ANALYZE was refused on (not their owner): said once, then left alone. */
   private readonly refused = new Set<string>();

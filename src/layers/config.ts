@@ -1,7 +1,7 @@
 // Layer models (用户分层): RFM, the four value quadrants and lifecycle stages. Each is configurable and explained;
 // its results are tags (kind "model"), so segments and journeys use them like any other tag.
 import { z } from 'zod';
-import { ruleSchema, type Rule } from '../segments/rules.ts';
+import { ruleSchema, type Rule } from '../rules/rules.ts';
 
 const axis = z.object({
   method: z.enum(['quantile', 'fixed']),

@@ -2,8 +2,7 @@
 // transaction that stores the run's summary.
 import type { TenantTx } from '../kernel/tenant.ts';
 import { packedIds, unpackIds } from '../kernel/packed-ids.ts';
-
-const CHUNK = 20_000;
+import { createTag, moveMemberships, setCoverage } from '../tags/publish.ts';
 
 export interface CellTag {
   key: string;
@@ -19,12 +18,7 @@ export async function ensureModelTags(tx: TenantTx, tags: CellTag[], group: stri
       ids.set(t.key, rows[0].id);
       continue;
     }
-    const created = await tx.query<{ id: number }>(
-      `INSERT INTO tags (workspace_id, key, name, tier, group_name, kind, owner, description) VALUES ($1,$2,$3,$4,$5,'model','system',$6) RETURNING id`,
-      [tx.workspaceId, t.key, t.name, tier, group, t.description],
-    );
-    await tx.query(`INSERT INTO tag_versions (workspace_id, tag_id, version, name, description, changed_by) VALUES ($1,$2,1,$3,$4,'system')`, [tx.workspaceId, created.rows[0].id, t.name, t.description]);
-    ids.set(t.key, created.rows[0].id);
+    ids.set(t.key, await createTag(tx, { key: t.key, name: t.name, tier, group, kind: 'model', owner: 'system', description: t.description }, 'system'));
   }
   return ids;
 }
@@ -59,29 +53,8 @@ export async function applyCells(tx: TenantTx, model: string, cells: { id: numbe
     }
   }
   const added = cells.filter((r) => !kept[r.id]).map((r) => [r.id, wanted[r.id]] as [number, number]);
-  for (let i = 0; i < gone.length; i += CHUNK) {
-    const part = gone.slice(i, i + CHUNK);
-    await tx.query(
-      `DELETE FROM customer_tags ct USING unnest($2::bigint[], $3::bigint[]) AS u(id, tag)
-        WHERE ct.workspace_id = $1 AND ct.tag_id = u.tag AND ct.customer_id = u.id AND ct.source = $4`,
-      [ws, part.map((g) => g[0]), part.map((g) => g[1]), source]);
-  }
-  for (let i = 0; i < added.length; i += CHUNK) {
-    const part = added.slice(i, i + CHUNK);
-    await tx.query(
-      `INSERT INTO customer_tags (workspace_id, tag_id, customer_id, source, added_at)
-       SELECT $1, u.tag, u.id, $2, $5 FROM unnest($3::bigint[], $4::bigint[]) AS u(id, tag) ON CONFLICT DO NOTHING`,
-      [ws, source, part.map((a) => a[0]), part.map((a) => a[1]), now],
-    );
-  }
-  const counts = new Map<number, number>();
-  for (const r of cells) {
-    const tag = wanted[r.id];
-    counts.set(tag, (counts.get(tag) ?? 0) + 1);
-  }
-  const ids = [...tagIds.values()];
-  await tx.query(
-    `UPDATE tags t SET coverage = u.n, refreshed_at = $2 FROM unnest($3::bigint[], $4::int[]) AS u(id, n) WHERE t.workspace_id = $1 AND t.id = u.id`,
-    [ws, now, ids, ids.map((id) => counts.get(id) ?? 0)],
-  );
+  await moveMemberships(tx, source, gone, added, now);
+  const counts = new Map([...tagIds.values()].map((id) => [id, 0]));
+  for (const r of cells) counts.set(wanted[r.id], (counts.get(wanted[r.id]) ?? 0) + 1);
+  await setCoverage(tx, counts, now);
 }

@@ -2,12 +2,11 @@
 // and how a member id in the path becomes the surviving profile inside the workspace's transaction.
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
-import type { Actor } from '../access/actor.ts';
 
 /** 201 for what this request created, 200 for a replay answered with what the first one created. */
 export const answer = (reply: FastifyReply, result: { duplicate?: boolean }) => reply.code(result.duplicate ? 200 : 201).send(result);
 
-export const actorName = (a: Pick<Actor, 'type' | 'id'>) => `${a.type}:${a.id}`;
+export { actorName } from '../access/actor.ts';
 
 export const memberParams = z.object({ customerId: z.coerce.number().int().positive() });
 export const idParams = z.object({ id: z.coerce.number().int().positive() });

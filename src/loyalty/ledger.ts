@@ -6,6 +6,7 @@ import type { TenantTx } from '../kernel/tenant.ts';
 import { AppError, badRequest, notFound } from '../kernel/errors.ts';
 import type { Program } from './program.ts';
 import { localDayBounds } from '../kernel/time.ts';
+import { rootOf } from '../identity/roots.ts';
 
 export interface Entry {
   id: number;
@@ -44,12 +45,6 @@ interface Source {
 const ACCOUNT_COLUMNS = 'customer_id, balance, held, debt, earned_total, spent_total, expired_total';
 const num = (r: any): Account => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, Number(v)])) as unknown as Account;
 
-/** The surviving profile of a member id (points follow merges), or 404. */
-export async function memberRoot(tx: TenantTx, customerId: number): Promise<number> {
-  const { rows } = await tx.query<{ canonical_id: string }>(`SELECT canonical_id FROM customers WHERE workspace_id = $1 AND id = $2`, [tx.workspaceId, customerId]);
-  if (!rows[0]) throw notFound(`customer ${customerId}`);
-  return Number(rows[0].canonical_id);
-}
 
 /**
  * Locks members' accounts (creating them) in id order, so two transactions locking the same members cannot
@@ -124,7 +119,7 @@ export async function replayed(tx: TenantTx, key: string, root?: number): Promis
 
 /** A replayed key must be the same member's: entries stay on the profile that earned them, which after a merge is the survivor's. */
 async function assertSameMember(tx: TenantTx, entry: Entry, root: number) {
-  if (entry.customer_id === root || (await memberRoot(tx, entry.customer_id)) === root) return;
+  if (entry.customer_id === root || (await rootOf(tx, entry.customer_id)) === root) return;
   const key = entry.idempotency_key;
   const field = key.split(':')[0];
   throw new AppError(409, 'conflict', `${key.slice(field.length + 1)} was already used for another member`, [{ field: 'reference', message: 'already used for another member' }]);

@@ -9,10 +9,11 @@ import type { StoredOrder } from '../ingest/orders/orders.ts';
 import type { OrderHook } from '../ingest/orders/hooks.ts';
 import { expiryFor, orderGrowth, quoteOrder } from './earn.ts';
 import { addGrowth, memberTiers, tiersOn } from './tiers.ts';
-import { earn, earnMany, type Entry, lockAccount, lockAccounts, memberRoot, replayed, reverse } from './ledger.ts';
+import { earn, earnMany, type Entry, lockAccount, lockAccounts, replayed, reverse } from './ledger.ts';
 import { type LoadedProgram, loadProgram, type Program } from './program.ts';
 import { emitEntries } from './events.ts';
 import { qualifyOnOrders } from './referrals/referrals.ts';
+import { rootOf } from '../identity/roots.ts';
 
 const earning = (p: Program & { configured: boolean }) => p.configured && p.enabled;
 
@@ -99,7 +100,7 @@ async function reverseGrowth(tx: TenantTx, program: Program, order: StoredOrder,
   if (!earned) return;
   const take = refundShare(Number(earned.value), order, Number(earned.prior ?? 0));
   if (take <= 0) return;
-  const root = await memberRoot(tx, Number(earned.customer_id));
+  const root = await rootOf(tx, Number(earned.customer_id));
   await lockAccount(tx, root, now);
   await addGrowth(tx, program, [{
     root, value: -take, sourceType: 'refund', sourceId: refund.refund_id, key: `refund:${refund.refund_id}`, detail: { order: order.order_id }, reachedAfter: new Date(order.placed_at),
@@ -122,7 +123,7 @@ export async function reverseForRefund(tx: TenantTx, program: Program, order: St
   const target = refundShare(Number(earned.points), order, Number(prior.rows[0].n ?? 0));
   if (target <= 0) return null;
   // The points follow the member through merges: reverse on the account that holds them now.
-  const root = await memberRoot(tx, Number(earned.customer_id));
+  const root = await rootOf(tx, Number(earned.customer_id));
   return reverse(tx, program, root, target, {
     sourceType: 'refund', sourceId: refund.refund_id, key: `refund:${refund.refund_id}`, lot: earned.lot ? Number(earned.lot) : undefined,
     detail: { order: order.order_id, target, refunded: order.refunded_amount, amount: order.amount },
@@ -135,7 +136,7 @@ export async function earnAction(ctx: AppContext, tx: TenantTx, customerId: numb
   if (!earning(program)) throw new AppError(409, 'no_programme', 'the points programme is not set up or is paused: PUT /v1/loyalty/program first');
   const rule = program.actions[action];
   if (!rule) throw badRequest('action', `unknown action "${action}"; the programme defines: ${Object.keys(program.actions).join(', ')}`);
-  const root = await memberRoot(tx, customerId);
+  const root = await rootOf(tx, customerId);
   const now = ctx.clock.now();
   const key = `action:${action}:${actionId}`;
   // The limits are counted under the account lock that earn() takes; take it first so two sign-ins cannot both pass.

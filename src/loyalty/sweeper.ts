@@ -4,31 +4,22 @@
 // checkout is settled in its own transaction.
 import type { AppContext } from '../kernel/context.ts';
 import { type TenantTx, withTenant } from '../kernel/tenant.ts';
-import { Poller } from '../kernel/poller.ts';
-import { expireMember, memberRoot } from './ledger.ts';
+import { PollingWorker } from '../kernel/worker.ts';
+import { expireMember } from './ledger.ts';
 import { emitEntries, emitEvents } from './events.ts';
 import { type LoadedProgram, loadProgram } from './program.ts';
 import { reviewMember, tiersOn, warnMember } from './tiers.ts';
 import { releaseCoupons } from './coupons/checkout.ts';
 import { runIssueChunk } from './coupons/jobs.ts';
 import { changeOrder } from './mall/mall.ts';
+import { rootOf } from '../identity/roots.ts';
 
 const BATCH = 200;
 const DAY = 86_400_000;
 
-export class PointsSweeper {
-  private readonly poller: Poller;
-
+export class PointsSweeper extends PollingWorker {
   constructor(private readonly ctx: AppContext, pollMs = 5000) {
-    this.poller = new Poller(() => this.runOnce(), pollMs, (err) => ctx.log.error({ err }, 'loyalty sweep failed'));
-  }
-
-  start() {
-    this.poller.start();
-  }
-
-  stop() {
-    return this.poller.stop();
+    super('points sweeper', ctx.log, { pollMs });
   }
 
   /** One pass of every kind of due work; true when there may be more. */
@@ -57,7 +48,7 @@ export class PointsSweeper {
     );
     for (const row of rows) {
       await withTenant(this.ctx.db, row.workspace_id, async (tx) => {
-        const root = await memberRoot(tx, Number(row.customer_id));
+        const root = await rootOf(tx, Number(row.customer_id));
         await emitEntries(tx, await expireMember(tx, root, now));
       });
     }

@@ -5,7 +5,7 @@
 import { Worker } from 'node:worker_threads';
 import type { AppContext } from '../kernel/context.ts';
 import { withTenant } from '../kernel/tenant.ts';
-import { Poller } from '../kernel/poller.ts';
+import { PollingWorker } from '../kernel/worker.ts';
 import { AppError } from '../kernel/errors.ts';
 import { describePair, mergePair, queueReviews } from './decide.ts';
 import { markSeen, valueHash, writeKeys } from './keys.ts';
@@ -28,19 +28,9 @@ export async function queueRun(ctx: AppContext, workspaceId: string, createdBy: 
   });
 }
 
-export class MatchRunner {
-  private readonly poller: Poller;
-
+export class MatchRunner extends PollingWorker {
   constructor(private readonly ctx: AppContext, private readonly opts = { leaseMs: 10 * 60_000, pollMs: 1000 }) {
-    this.poller = new Poller(() => this.runOnce(), opts.pollMs, (err) => ctx.log.error({ err }, 'matching runner failed'));
-  }
-
-  start() {
-    this.poller.start();
-  }
-
-  stop() {
-    return this.poller.stop();
+    super('matching runs', ctx.log, { pollMs: opts.pollMs });
   }
 
   async runOnce(): Promise<boolean> {

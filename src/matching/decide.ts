@@ -6,6 +6,7 @@ import { mergeCustomers } from '../identity/merge.ts';
 import { COMPARATORS } from './compare.ts';
 import { unpackPattern, type Scorer } from './model.ts';
 import { MATCH_FIELDS } from './record.ts';
+import { rootsOf } from '../identity/roots.ts';
 
 export interface PairScore {
   a: number;
@@ -36,11 +37,9 @@ const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 *
 
 /** Current survivors of two profiles, or null when they are already one or an operator split/rejected them. */
 async function mergeablePair(tx: TenantTx, a: number, b: number): Promise<[number, number] | null> {
-  const { rows } = await tx.query<{ id: string; root: string }>(
-    `SELECT id, canonical_id AS root FROM customers WHERE workspace_id = $1 AND id = ANY($2)`, [tx.workspaceId, [a, b]],
-  );
-  const ra = Number(rows.find((r) => Number(r.id) === a)?.root);
-  const rb = Number(rows.find((r) => Number(r.id) === b)?.root);
+  const roots = await rootsOf(tx, [a, b]);
+  const ra = roots.get(a);
+  const rb = roots.get(b);
   if (!ra || !rb || ra === rb) return null;
   const blocked = await tx.query(
     `SELECT 1 FROM merge_blocks mb

@@ -3,6 +3,7 @@
 // Above the auto threshold the pair is merged, in the grey zone it is queued for review. Changes arrive on the
 // in-process change feed after their transaction commits and are handled in batches, off the ingest path.
 import type { AppContext } from '../kernel/context.ts';
+import type { Worker } from '../kernel/module.ts';
 import type { CustomersChanged } from '../kernel/changes.ts';
 import type { TenantTx } from '../kernel/tenant.ts';
 import { withTenant } from '../kernel/tenant.ts';
@@ -40,7 +41,10 @@ export function prepareForMatching(ctx: AppContext, r: PersonRecord, commonHashe
   return p;
 }
 
-export class RealtimeMatcher {
+export class RealtimeMatcher implements Worker {
+  readonly name = 'realtime matching';
+  /** Hears this process's profile changes from the moment the platform exists. */
+  readonly live = true;
   private readonly pending = new Map<string, Set<number>>();
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;

@@ -5,7 +5,7 @@ import type { AppContext } from '../kernel/context.ts';
 import { withTenant, type TenantTx } from '../kernel/tenant.ts';
 import { AppError, notFound } from '../kernel/errors.ts';
 import { can } from '../access/roles.ts';
-import { requirePermission } from '../http/auth.ts';
+import { actorOf, requirePermission } from '../access/auth.ts';
 import { audit } from '../access/audit.ts';
 import { revealPii } from '../customers/profile.ts';
 import { COMPARATORS } from './compare.ts';
@@ -78,35 +78,34 @@ export function registerMatchingRoutes(app: FastifyInstance, ctx: AppContext) {
   const r = app.withTypeProvider<ZodTypeProvider>();
 
   r.get('/v1/identity/matching', {
-    config: { auth: 'manage' },
+    config: { permission: 'customers:read' },
     schema: { tags: ['identity'], summary: 'Probabilistic matching: thresholds, fitted model, expected precision/recall, placeholder values, last run' },
   }, async (req) => {
-    const actor = requirePermission(req, 'customers:read');
-    return withTenant(ctx.db, actor.workspaceId, async (tx) => {
-      const s = await loadSettings(tx);
-      const lastRun = await tx.query(`SELECT * FROM match_runs WHERE workspace_id = $1 ORDER BY id DESC LIMIT 1`, [actor.workspaceId]);
-      const pending = await tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM match_reviews WHERE workspace_id = $1 AND status = 'pending'`, [actor.workspaceId]);
-      const weights = s.model ? fieldWeights(s.model) : null;
-      return {
-        thresholds: s.thresholds,
-        fittedAt: s.fittedAt,
-        model: s.model && weights ? {
-          lambda: s.model.lambda, iterations: s.model.iterations, converged: s.model.converged, pairs: s.model.pairs,
-          fields: MATCH_FIELDS.map((field, f) => ({
-            field,
-            levels: COMPARATORS[field].levels.map((label, l) => ({ label, m: s.model!.m[f][l], u: s.model!.u[f][l], weight: weights[f][l] })),
-          })),
-        } : null,
-        expected: s.expected,
-        commonValues: s.commonValues,
-        lastRun: lastRun.rows[0] ?? null,
-        pendingReviews: pending.rows[0].n,
-      };
-    });
+    const actor = actorOf(req);
+    const tx = req.tx;
+    const s = await loadSettings(tx);
+    const lastRun = await tx.query(`SELECT * FROM match_runs WHERE workspace_id = $1 ORDER BY id DESC LIMIT 1`, [actor.workspaceId]);
+    const pending = await tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM match_reviews WHERE workspace_id = $1 AND status = 'pending'`, [actor.workspaceId]);
+    const weights = s.model ? fieldWeights(s.model) : null;
+    return {
+      thresholds: s.thresholds,
+      fittedAt: s.fittedAt,
+      model: s.model && weights ? {
+        lambda: s.model.lambda, iterations: s.model.iterations, converged: s.model.converged, pairs: s.model.pairs,
+        fields: MATCH_FIELDS.map((field, f) => ({
+          field,
+          levels: COMPARATORS[field].levels.map((label, l) => ({ label, m: s.model!.m[f][l], u: s.model!.u[f][l], weight: weights[f][l] })),
+        })),
+      } : null,
+      expected: s.expected,
+      commonValues: s.commonValues,
+      lastRun: lastRun.rows[0] ?? null,
+      pendingReviews: pending.rows[0].n,
+    };
   });
 
   r.put('/v1/identity/matching/thresholds', {
-    config: { auth: 'manage' },
+    config: { permission: 'identity:rules', tenantTx: false },
     schema: {
       tags: ['identity'], summary: 'Set the auto-merge and review thresholds (probability that two profiles are one person)',
       body: z.object({
@@ -115,7 +114,7 @@ export function registerMatchingRoutes(app: FastifyInstance, ctx: AppContext) {
       }).refine((b) => b.review < b.auto, { message: 'must be lower than the auto-merge threshold', path: ['review'] }),
     },
   }, async (req) => {
-    const actor = requirePermission(req, 'identity:rules');
+    const actor = actorOf(req);
     await withTenant(ctx.db, actor.workspaceId, async (tx) => {
       await saveThresholds(tx, req.body);
       await audit(tx, actor, 'identity.matching.thresholds', null, req.body);
@@ -124,28 +123,27 @@ export function registerMatchingRoutes(app: FastifyInstance, ctx: AppContext) {
   });
 
   r.post('/v1/identity/matching/runs', {
-    config: { auth: 'manage' },
+    config: { permission: 'identity:merge', tenantTx: false },
     schema: { tags: ['identity'], summary: 'Match the whole base now (a background run with progress)' },
   }, async (req, reply) => {
-    const actor = requirePermission(req, 'identity:merge');
+    const actor = actorOf(req);
     const run = await queueRun(ctx, actor.workspaceId, `${actor.type}:${actor.id}`);
     return reply.code(202).send(run);
   });
 
   r.get('/v1/identity/matching/runs/:id', {
-    config: { auth: 'manage' },
+    config: { permission: 'customers:read' },
     schema: { tags: ['identity'], summary: 'A matching run and its progress', params: id },
   }, async (req) => {
-    const actor = requirePermission(req, 'customers:read');
-    return withTenant(ctx.db, actor.workspaceId, async (tx) => {
-      const { rows } = await tx.query(`SELECT * FROM match_runs WHERE workspace_id = $1 AND id = $2`, [actor.workspaceId, req.params.id]);
-      if (!rows[0]) throw notFound(`matching run ${req.params.id}`);
-      return rows[0];
-    });
+    const actor = actorOf(req);
+    const tx = req.tx;
+    const { rows } = await tx.query(`SELECT * FROM match_runs WHERE workspace_id = $1 AND id = $2`, [actor.workspaceId, req.params.id]);
+    if (!rows[0]) throw notFound(`matching run ${req.params.id}`);
+    return rows[0];
   });
 
   r.get('/v1/identity/matching/reviews', {
-    config: { auth: 'manage' },
+    config: { permission: 'customers:read' },
     schema: {
       tags: ['identity'], summary: 'Pairs waiting for a person: both profiles side by side with per-field evidence',
       querystring: z.object({
@@ -155,35 +153,34 @@ export function registerMatchingRoutes(app: FastifyInstance, ctx: AppContext) {
       }),
     },
   }, async (req) => {
-    const actor = requirePermission(req, 'customers:read');
+    const actor = actorOf(req);
     const reveal = can(actor.role, 'pii:read');
-    return withTenant(ctx.db, actor.workspaceId, async (tx) => {
-      const { rows } = await tx.query<{ id: string; customer_a: string; customer_b: string; probability: number; weight: number; evidence: unknown; reason: string; source: string; status: string; decided_by: string | null; decided_at: Date | null; created_at: Date }>(
-        `SELECT id, customer_a, customer_b, probability, weight, evidence, reason, source, status, decided_by, decided_at, created_at
-           FROM match_reviews WHERE workspace_id = $1 AND status = $2 ORDER BY probability DESC, id LIMIT $3 OFFSET $4`,
-        [actor.workspaceId, req.query.status, req.query.limit, req.query.offset],
-      );
-      const total = await tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM match_reviews WHERE workspace_id = $1 AND status = $2`, [actor.workspaceId, req.query.status]);
-      const profiles = await reviewProfiles(tx, ctx, rows.flatMap((r) => [Number(r.customer_a), Number(r.customer_b)]), reveal);
-      const items = rows.map((row) => ({
-        id: Number(row.id), probability: row.probability, weight: row.weight, evidence: row.evidence, reason: row.reason, source: row.source,
-        status: row.status, decidedBy: row.decided_by, decidedAt: row.decided_at, createdAt: row.created_at,
-        a: profiles.get(Number(row.customer_a)) ?? null,
-        b: profiles.get(Number(row.customer_b)) ?? null,
-      }));
-      return { total: total.rows[0].n, revealed: reveal, items };
-    });
+    const tx = req.tx;
+    const { rows } = await tx.query<{ id: string; customer_a: string; customer_b: string; probability: number; weight: number; evidence: unknown; reason: string; source: string; status: string; decided_by: string | null; decided_at: Date | null; created_at: Date }>(
+      `SELECT id, customer_a, customer_b, probability, weight, evidence, reason, source, status, decided_by, decided_at, created_at
+         FROM match_reviews WHERE workspace_id = $1 AND status = $2 ORDER BY probability DESC, id LIMIT $3 OFFSET $4`,
+      [actor.workspaceId, req.query.status, req.query.limit, req.query.offset],
+    );
+    const total = await tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM match_reviews WHERE workspace_id = $1 AND status = $2`, [actor.workspaceId, req.query.status]);
+    const profiles = await reviewProfiles(tx, ctx, rows.flatMap((r) => [Number(r.customer_a), Number(r.customer_b)]), reveal);
+    const items = rows.map((row) => ({
+      id: Number(row.id), probability: row.probability, weight: row.weight, evidence: row.evidence, reason: row.reason, source: row.source,
+      status: row.status, decidedBy: row.decided_by, decidedAt: row.decided_at, createdAt: row.created_at,
+      a: profiles.get(Number(row.customer_a)) ?? null,
+      b: profiles.get(Number(row.customer_b)) ?? null,
+    }));
+    return { total: total.rows[0].n, revealed: reveal, items };
   });
 
   r.post('/v1/identity/matching/reviews/:id/decision', {
-    config: { auth: 'manage' },
+    config: { permission: 'identity:merge', tenantTx: false },
     schema: {
       tags: ['identity'], summary: 'Merge the pair, or say they are different people (remembered: never proposed or merged again)',
       params: id,
       body: z.object({ decision: z.enum(['merge', 'reject']) }),
     },
   }, async (req) => {
-    const actor = requirePermission(req, 'identity:merge');
+    const actor = actorOf(req);
     const result = await withTenant(ctx.db, actor.workspaceId, async (tx) => {
       const out = await decideReview(tx, req.params.id, req.body.decision, `${actor.type}:${actor.id}`);
       await audit(tx, actor, `identity.matching.${req.body.decision}`, { type: 'match_review', id: req.params.id }, out);
@@ -194,28 +191,27 @@ export function registerMatchingRoutes(app: FastifyInstance, ctx: AppContext) {
   });
 
   r.post('/v1/identity/matching/lookup', {
-    config: { auth: 'manage' },
+    config: { permission: 'customers:read' },
     schema: {
       tags: ['identity'], summary: 'Who might this person already be? Candidates by blocking keys, scored by the fitted model (nothing is stored)',
       body: lookupBody,
     },
   }, async (req) => {
-    const actor = requirePermission(req, 'customers:read');
-    return withTenant(ctx.db, actor.workspaceId, async (tx) => {
-      const settings = await loadSettings(tx);
-      if (!settings.model) throw new AppError(409, 'no_model', 'no matching model yet: start a batch run (POST /v1/identity/matching/runs) so the model can be fitted on your data');
-      const scorer = new Scorer(settings.model);
-      const record = prepareForMatching(ctx, { id: 0, ...req.body }, settings.commonHashes);
-      const candidates = await scoreCandidates(ctx, tx, record, scorer);
-      return {
-        excluded: record.excluded,
-        candidates: candidates.slice(0, 10).map((c) => ({
-          customerId: c.b,
-          probability: c.probability,
-          decision: c.probability >= settings.thresholds.auto ? 'auto_merge' : c.probability >= settings.thresholds.review ? 'review' : 'no_match',
-          evidence: describePair(scorer, c, 'lookup').fields,
-        })),
-      };
-    });
+    const actor = actorOf(req);
+    const tx = req.tx;
+    const settings = await loadSettings(tx);
+    if (!settings.model) throw new AppError(409, 'no_model', 'no matching model yet: start a batch run (POST /v1/identity/matching/runs) so the model can be fitted on your data');
+    const scorer = new Scorer(settings.model);
+    const record = prepareForMatching(ctx, { id: 0, ...req.body }, settings.commonHashes);
+    const candidates = await scoreCandidates(ctx, tx, record, scorer);
+    return {
+      excluded: record.excluded,
+      candidates: candidates.slice(0, 10).map((c) => ({
+        customerId: c.b,
+        probability: c.probability,
+        decision: c.probability >= settings.thresholds.auto ? 'auto_merge' : c.probability >= settings.thresholds.review ? 'review' : 'no_match',
+        evidence: describePair(scorer, c, 'lookup').fields,
+      })),
+    };
   });
 }

@@ -1,6 +1,7 @@
 // Consent per customer, channel and purpose. Every change is also a consent_changed event on the customer's
 // timeline (who, how, when), written in the same transaction.
 import type { TenantTx } from '../kernel/tenant.ts';
+import { appendTimeline } from '../customers/timeline.ts';
 
 export interface ConsentChange {
   customerId: number;
@@ -22,14 +23,10 @@ export async function setConsents(tx: TenantTx, changes: ConsentChange[], now: D
     [tx.workspaceId, changes.map((c) => c.customerId), changes.map((c) => c.channel), purpose, changes.map((c) => c.granted), changes.map((c) => c.source), now],
   );
   if (rows.length) {
-    await tx.query(
-      `INSERT INTO events (workspace_id, message_id, customer_id, type, event, properties, ts)
-       SELECT $1, 'consent:' || u.cid || ':' || u.ch || ':' || u.p || ':' || $6::text, u.cid, 'track', 'consent_changed',
-              jsonb_build_object('channel', u.ch, 'purpose', u.p, 'granted', u.g, 'source', u.s), $7
-         FROM unnest($2::bigint[], $3::text[], $4::text[], $5::boolean[], $8::text[]) AS u(cid, ch, p, g, s)
-       ON CONFLICT DO NOTHING`,
-      [tx.workspaceId, rows.map((r) => r.customer_id), rows.map((r) => r.channel), rows.map((r) => r.purpose), rows.map((r) => r.granted), String(now.getTime()), now, rows.map((r) => r.source)],
-    );
+    await appendTimeline(tx, rows.map((r) => ({
+      key: `consent:${r.customer_id}:${r.channel}:${r.purpose}:${now.getTime()}`, customerId: r.customer_id, event: 'consent_changed', at: now,
+      properties: { channel: r.channel, purpose: r.purpose, granted: r.granted, source: r.source },
+    })));
   }
   return rows.length;
 }

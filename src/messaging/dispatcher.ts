@@ -4,10 +4,11 @@
 // delivers inside the claiming transaction. Results flow back as message_sent / message_failed timeline events.
 import type { AppContext } from '../kernel/context.ts';
 import { withTenant, type TenantTx } from '../kernel/tenant.ts';
-import { Poller } from '../kernel/poller.ts';
+import { PollingWorker } from '../kernel/worker.ts';
 import { loadChannels, providerFor, settingsOf, type ChannelRow } from './channels.ts';
 import { ProviderError, type OutboundMessage } from './providers/provider.ts';
 import { linkUrl } from './links.ts';
+import { appendTimeline } from '../customers/timeline.ts';
 
 const LEASE_MS = 60_000;
 const MAX_ATTEMPTS = 8;
@@ -40,25 +41,12 @@ interface Result {
   retryable?: boolean;
 }
 
-export class OutboxDispatcher {
-  private readonly poller: Poller;
+export class OutboxDispatcher extends PollingWorker {
   /** Per workspace and channel: tokens left in the current second (the channel's rate limit, per process). */
   private readonly buckets = new Map<string, { second: number; used: number }>();
 
   constructor(private readonly ctx: AppContext, pollMs = 250) {
-    this.poller = new Poller(() => this.runOnce(), pollMs, (err) => ctx.log.error({ err }, 'outbox dispatch failed'));
-  }
-
-  start() {
-    this.poller.start();
-  }
-
-  wake() {
-    this.poller.wake();
-  }
-
-  stop() {
-    return this.poller.stop();
+    super('outbox', ctx.log, { pollMs });
   }
 
   /** One pass over every workspace with messages due; true when something was sent (call again). */
@@ -164,14 +152,10 @@ export class OutboxDispatcher {
     }
     const final = [...sent.map((r) => ({ r, ev: 'message_sent' })), ...failed.map((r) => ({ r, ev: 'message_failed' }))].filter((x) => x.r.row.customer_id != null);
     if (final.length) {
-      await tx.query(
-        `INSERT INTO events (workspace_id, message_id, customer_id, type, event, properties, ts)
-         SELECT $1, 'msg:' || u.oid || ':' || u.ev, u.cid, 'track', u.ev,
-                jsonb_build_object('outbox_id', u.oid, 'channel', u.ch, 'source_type', u.st, 'source_id', u.si, 'template', u.tk, 'error', u.err), $2
-           FROM unnest($3::bigint[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[]) AS u(oid, cid, ev, ch, st, si, tk, err)
-         ON CONFLICT DO NOTHING`,
-        [ws, now, final.map((x) => x.r.row.id), final.map((x) => x.r.row.customer_id), final.map((x) => x.ev), final.map((x) => x.r.row.channel),
-         final.map((x) => x.r.row.source_type), final.map((x) => x.r.row.source_id), final.map((x) => x.r.row.template_key), final.map((x) => x.r.error ?? null)],
+      await appendTimeline(tx, final.map((x) => ({
+        key: `msg:${x.r.row.id}:${x.ev}`, customerId: x.r.row.customer_id!, event: x.ev, at: now,
+        properties: { outbox_id: x.r.row.id, channel: x.r.row.channel, source_type: x.r.row.source_type, source_id: x.r.row.source_id, template: x.r.row.template_key, error: x.r.error ?? null },
+      })),
       );
     }
   }

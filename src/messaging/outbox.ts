@@ -11,6 +11,7 @@ import { gate, quotaDay } from './gate.ts';
 import { loadChannels, providerFor, SMS_KINDS, type ChannelRow } from './channels.ts';
 import { render, templatesByKey, variablesOf, type StoredTemplate } from './templates.ts';
 import { linkUrl } from './links.ts';
+import { appendTimeline } from '../customers/timeline.ts';
 
 export interface MessageRequest {
   idemKey: string;
@@ -172,14 +173,10 @@ export async function enqueueMessages(ctx: AppContext, tx: TenantTx, reqs: Messa
   }
   await countUsage(tx, rows.filter((r) => r.status === 'queued' && !r.req.transactional).map((r) => r.req.channel), quotaDay(now, policy));
   if (suppressed.length) {
-    await tx.query(
-      `INSERT INTO events (workspace_id, message_id, customer_id, type, event, properties, ts)
-       SELECT $1, 'msg:' || u.oid || ':suppressed', u.cid, 'track', 'message_suppressed',
-              jsonb_build_object('outbox_id', u.oid, 'channel', u.ch, 'reason', u.reason, 'source_type', u.st, 'source_id', u.si, 'template', u.tk), $2
-         FROM unnest($3::bigint[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[]) AS u(oid, cid, ch, reason, st, si, tk)
-       ON CONFLICT DO NOTHING`,
-      [ws, now, suppressed.map((s) => s.outboxId), suppressed.map((s) => s.customerId), suppressed.map((s) => s.req.channel), suppressed.map((s) => s.reason),
-       suppressed.map((s) => s.req.source.type), suppressed.map((s) => s.req.source.id), suppressed.map((s) => s.req.templateKey ?? null)],
+    await appendTimeline(tx, suppressed.map((s) => ({
+      key: `msg:${s.outboxId}:suppressed`, customerId: s.customerId, event: 'message_suppressed', at: now,
+      properties: { outbox_id: s.outboxId, channel: s.req.channel, reason: s.reason, source_type: s.req.source.type, source_id: s.req.source.id, template: s.req.templateKey ?? null },
+    })),
     );
   }
   return out as MessageOutcome[];

@@ -11,6 +11,8 @@ import { valueScores } from './value-score.ts';
 import { trackingSeries } from './tracking.ts';
 import { fitParetoNbd } from './paretonbd.ts';
 import { backtest } from './backtest.ts';
+import { appendTimeline } from '../customers/timeline.ts';
+import { clearSource, setCoverage, tagCustomers } from '../tags/publish.ts';
 
 const DAY = 86_400_000;
 const WEEK_DAYS = 7;
@@ -136,20 +138,16 @@ export async function fitClv(tx: TenantTx, now: Date, settings: ClvSettings = DE
   const byClv = [...scored].sort((a, b) => b.clv - a.clv);
   const high = byClv.slice(0, Math.ceil(byClv.length * 0.2)).map((s) => s.id);
   const risk = scored.filter((s) => s.x > 0 && s.pAlive < 0.3).map((s) => s.id);
-  await tx.query(`DELETE FROM customer_tags WHERE workspace_id = $1 AND source = 'model:clv'`, [ws]);
-  for (const [key, ids] of [['pred_high_value', high], ['pred_churn_risk', risk]] as const) {
-    await tx.query(`INSERT INTO customer_tags (workspace_id, tag_id, customer_id, source) SELECT $1, $2, unnest($3::bigint[]), 'model:clv' ON CONFLICT DO NOTHING`, [ws, tagIds.get(key), ids]);
-    await tx.query(`UPDATE tags SET coverage = $2, refreshed_at = $3 WHERE id = $1`, [tagIds.get(key), ids.length, now]);
-  }
+  await clearSource(tx, 'model:clv');
+  for (const [key, ids] of [['pred_high_value', high], ['pred_churn_risk', risk]] as const) await tagCustomers(tx, tagIds.get(key)!, ids, 'model:clv');
+  await setCoverage(tx, new Map([[tagIds.get('pred_high_value')!, high.length], [tagIds.get('pred_churn_risk')!, risk.length]]), now);
   // Customers who cross into high churn risk get a churn_risk_high event: journeys (win-back) and segments react.
   const crossed = scored.filter((s) => s.churn.level === 'high' && previous.get(s.id) !== 'high');
   if (crossed.length > 0) {
-    await tx.query(
-      `INSERT INTO events (workspace_id, message_id, customer_id, type, event, properties, ts)
-       SELECT $1, 'churn:' || $2::text || ':' || u.id, u.id, 'track', 'churn_risk_high', u.p, $3 FROM unnest($4::bigint[], $5::jsonb[]) AS u(id, p)
-       ON CONFLICT DO NOTHING`,
-      [ws, String(versionId), now, crossed.map((s) => s.id), crossed.map((s) => JSON.stringify({ risk: s.churn.risk, p_alive: s.churn.pAlive, activity_drop: s.churn.activityDrop, model_version: versionId }))],
-    );
+    await appendTimeline(tx, crossed.map((s) => ({
+      key: `churn:${versionId}:${s.id}`, customerId: s.id, event: 'churn_risk_high', at: now,
+      properties: { risk: s.churn.risk, p_alive: s.churn.pAlive, activity_drop: s.churn.activityDrop, model_version: versionId },
+    })));
   }
   return { status: 'active' as const, versionId, params: { bgnbd: bg.params, gammaGamma: gg.params }, diagnostics, highValue: high.length, churnRisk: risk.length, crossedIntoHighChurnRisk: crossed.map((s) => s.id) };
 }

@@ -4,6 +4,7 @@
 // and activity move with the calendar even when nothing is bought.
 import type { AppContext } from '../kernel/context.ts';
 import { withTenant } from '../kernel/tenant.ts';
+import { PollingWorker } from '../kernel/worker.ts';
 import type { UnderstandingEngine } from '../segments/engine.ts';
 import { DEFAULT_CLV, fitClv } from './clv.ts';
 import { layersDue, refreshLayers } from '../layers/refresh.ts';
@@ -11,28 +12,17 @@ import { layersDue, refreshLayers } from '../layers/refresh.ts';
 const DAY_MS = 86_400_000;
 const CHECK_EVERY_MS = 3600_000;
 
-export class ModelScheduler {
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<unknown> = Promise.resolve();
-
+export class ModelScheduler extends PollingWorker {
   constructor(
     private readonly ctx: AppContext,
     private readonly engine: UnderstandingEngine,
-  ) {}
-
-  start() {
-    const loop = () => {
-      this.running = this.runDue().catch((err) => this.ctx.log.error({ err }, 'scheduled model refit failed'));
-      this.timer = setTimeout(loop, CHECK_EVERY_MS);
-      this.timer.unref();
-    };
-    this.timer = setTimeout(loop, 60_000);
-    this.timer.unref();
+  ) {
+    super('model refits', ctx.log, { pollMs: CHECK_EVERY_MS, firstAfterMs: 60_000 });
   }
 
-  async stop() {
-    if (this.timer) clearTimeout(this.timer);
-    await this.running;
+  async runOnce(): Promise<boolean> {
+    await this.runDue();
+    return false;
   }
 
   /** Refits every workspace whose last CLV fit (of any outcome) is a day old or more, refreshes day-old layers; returns those refitted. */

@@ -1,7 +1,7 @@
 // Loading what the engine evaluates: computed traits, rule tags and segments, in dependency order.
 import type { Queryable } from '../kernel/db.ts';
 import type { TraitRow } from '../traits/compute.ts';
-import { references, type Rule } from './rules.ts';
+import { references, type Rule } from '../rules/rules.ts';
 
 export interface RuleDef {
   kind: 'tag' | 'segment';

@@ -2,6 +2,7 @@
 // passes. Changes arrive on the change feed; work for a workspace runs one batch at a time; the scheduler wakes at
 // the next moment any customer's time condition or trait window flips and re-evaluates exactly those customers.
 import type { AppContext } from '../kernel/context.ts';
+import type { Worker } from '../kernel/module.ts';
 import { withTenant, type TenantTx } from '../kernel/tenant.ts';
 import { packedIds, unpackIds } from '../kernel/packed-ids.ts';
 import { computeTrait } from '../traits/compute.ts';
@@ -9,11 +10,13 @@ import { Bitset } from './bitset.ts';
 import { compile, nextBoundaries } from './evaluate.ts';
 import { loadDefinitions, type Definitions, type RuleDef } from './definitions.ts';
 import { TimeHeap } from './heap.ts';
-import { references, type Rule } from './rules.ts';
+import { references, type Rule } from '../rules/rules.ts';
 import { CustomerStore } from './store.ts';
 import { persistChanges, type Change } from './membership.ts';
 
 const MAX_SLEEP_MS = 60_000;
+/** How long a request that changed a definition waits for the recompute before answering with the running job. */
+const RECOMPUTE_WAIT_MS = 3_000;
 
 /** A full recompute after a definition changed: what it is doing now, for progress bars. */
 export interface RecomputeJob {
@@ -40,7 +43,15 @@ interface WorkspaceState {
   queuedJob: Promise<RecomputeJob> | null;
 }
 
-export class UnderstandingEngine {
+/** A recompute as the API shows it. */
+export const jobView = (j: RecomputeJob) => ({
+  id: j.id, status: j.status, stage: j.stage, done: j.done, total: j.total, changes: j.changes, ...(j.error ? { error: j.error } : {}),
+});
+
+export class UnderstandingEngine implements Worker {
+  readonly name = 'understanding engine';
+  /** Hears this process's customer changes from the moment the platform exists. */
+  readonly live = true;
   private readonly states = new Map<string, Promise<WorkspaceState>>();
   private readonly jobs = new Map<number, RecomputeJob>();
   private timer: NodeJS.Timeout | null = null;
@@ -66,6 +77,16 @@ export class UnderstandingEngine {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     await Promise.all([...this.states.values()].map((s) => s.then((st) => st.queue, () => undefined).catch(() => undefined)));
+  }
+
+  /**
+   * Definition changes recompute everyone in the background. A request waits a few seconds — long enough for most
+   * workspaces, so its answer already has the new sizes — and otherwise answers with the running job.
+   */
+  async recomputeWithin(workspaceId: string, reason: string, waitMs = RECOMPUTE_WAIT_MS) {
+    const job = await this.recompute(workspaceId, reason);
+    await Promise.race([job.finished, new Promise((r) => setTimeout(r, waitMs).unref())]);
+    return jobView(job);
   }
 
   /** Waits until every queued change has been applied (tests, benchmarks). */

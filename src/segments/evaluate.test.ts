@@ -5,7 +5,7 @@ import { CustomerStore } from './store.ts';
 import { compile, nextBoundaries } from './evaluate.ts';
 import { Bitset } from './bitset.ts';
 import { Random } from '../demo/random.ts';
-import type { Rule } from './rules.ts';
+import type { Rule } from '../rules/rules.ts';
 
 describe('rule evaluation', () => {
   const r = new Random(3);

@@ -3,7 +3,7 @@
 // `boundaries(id)` says when time conditions will flip for that customer, so the scheduler can wake exactly then.
 import { Bitset } from './bitset.ts';
 import type { CustomerStore } from './store.ts';
-import { conditions, isAll, isAny, isField, isNot, isTag, type FieldCondition, type Rule } from './rules.ts';
+import { conditions, isAll, isAny, isField, isNot, isTag, type FieldCondition, type Rule } from '../rules/rules.ts';
 
 const DAY = 86_400_000;
 

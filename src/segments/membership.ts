@@ -3,6 +3,8 @@
 // same customer never record an entry twice.
 import type { TenantTx } from '../kernel/tenant.ts';
 import type { RuleDef } from './definitions.ts';
+import { appendTimeline } from '../customers/timeline.ts';
+import { setCoverage, tagCustomers, untagCustomers } from '../tags/publish.ts';
 
 export interface Change {
   def: RuleDef;
@@ -37,11 +39,11 @@ export async function persistChanges(tx: TenantTx, changes: Change[], now: Date,
   let stored = 0;
   const advance = (n: number) => progress?.((stored += n));
   for (const [tagId, ids] of group('tag', 'entered')) {
-    await tx.query(`INSERT INTO customer_tags (workspace_id, tag_id, customer_id, source, added_at) SELECT $1, $2, unnest($3::bigint[]), 'rule', $4 ON CONFLICT DO NOTHING`, [ws, tagId, ids, now]);
+    await tagCustomers(tx, tagId, ids, 'rule', now);
     advance(ids.length);
   }
   for (const [tagId, ids] of group('tag', 'exited')) {
-    await tx.query(`DELETE FROM customer_tags WHERE workspace_id = $1 AND tag_id = $2 AND customer_id = ANY($3) AND source = 'rule'`, [ws, tagId, ids]);
+    await untagCustomers(tx, tagId, ids, 'rule');
     advance(ids.length);
   }
   const events: { id: number; segmentId: number; key: string; name: string; change: string }[] = [];
@@ -64,22 +66,12 @@ export async function persistChanges(tx: TenantTx, changes: Change[], now: Date,
     for (const r of rows) events.push({ id: r.customer_id, segmentId, key: d.key, name: d.name, change: 'segment_exited' });
     advance(ids.length);
   }
-  for (let i = 0; i < events.length; i += CHUNK) {
-    const part = events.slice(i, i + CHUNK);
-    await tx.query(
-      `INSERT INTO events (workspace_id, message_id, customer_id, type, event, properties, ts)
-       SELECT $1, 'seg:' || u.sid || ':' || u.cid || ':' || u.ev || ':' || $2::text, u.cid, 'track', u.ev, jsonb_build_object('segment', u.k, 'segment_name', u.n), $3
-         FROM unnest($4::bigint[], $5::bigint[], $6::text[], $7::text[], $8::text[]) AS u(cid, sid, ev, k, n)
-       ON CONFLICT DO NOTHING`,
-      [ws, String(now.getTime()), now, part.map((e) => e.id), part.map((e) => e.segmentId), part.map((e) => e.change), part.map((e) => e.key), part.map((e) => e.name)],
-    );
-  }
+  await appendTimeline(tx, events.map((e) => ({
+    key: `seg:${e.segmentId}:${e.id}:${e.change}:${now.getTime()}`, customerId: e.id, event: e.change, properties: { segment: e.key, segment_name: e.name }, at: now,
+  })));
   const tags = [...sizes].filter(([d]) => d.kind === 'tag');
   const segments = [...sizes].filter(([d]) => d.kind === 'segment');
-  if (tags.length) {
-    await tx.query(`UPDATE tags t SET coverage = u.n, refreshed_at = $2 FROM unnest($3::bigint[], $4::int[]) AS u(id, n) WHERE t.workspace_id = $1 AND t.id = u.id`,
-      [ws, now, tags.map(([d]) => d.id), tags.map(([, n]) => n)]);
-  }
+  await setCoverage(tx, new Map(tags.map(([d, n]) => [d.id, n])), now);
   if (segments.length) {
     const ids = segments.map(([d]) => d.id);
     const counts = segments.map(([, n]) => n);

@@ -5,14 +5,13 @@ import type { AppContext } from '../kernel/context.ts';
 import { withTenant } from '../kernel/tenant.ts';
 import { conflict, notFound } from '../kernel/errors.ts';
 import { csvLine } from '../kernel/csv.ts';
-import { requirePermission } from '../http/auth.ts';
+import { actorOf, requirePermission } from '../access/auth.ts';
 import { audit } from '../access/audit.ts';
 import type { UnderstandingEngine } from './engine.ts';
-import { BASE_FIELDS, PREDICTION_FIELDS, loadCatalog } from './catalog.ts';
-import { ruleSchema, type Rule } from './rules.ts';
-import { assertValidRule } from './validate.ts';
-import { refuseIfUsed, usersOf } from './usage.ts';
-import { recomputeWithin } from './recompute.ts';
+import { BASE_FIELDS, PREDICTION_FIELDS, loadCatalog } from '../rules/catalog.ts';
+import { ruleSchema, type Rule } from '../rules/rules.ts';
+import { assertValidRule } from '../rules/validate.ts';
+import { refuseIfUsed, usersOf } from '../kernel/where-used.ts';
 
 const keySchema = z.string().regex(/^[a-z0-9_\-]{1,64}$/, 'use 1-64 lower-case letters, digits, - or _');
 const segmentBody = z.object({
@@ -27,39 +26,38 @@ export function registerSegmentRoutes(app: FastifyInstance, ctx: AppContext, eng
   const r = app.withTypeProvider<ZodTypeProvider>();
 
   r.get('/v1/segments/fields', {
-    config: { auth: 'manage' },
+    config: { permission: 'customers:read' },
     schema: { tags: ['segments'], summary: 'What rules can refer to: attributes, computed traits, consent per channel, tags, segments' },
   }, async (req) => {
-    const actor = requirePermission(req, 'customers:read');
-    return withTenant(ctx.db, actor.workspaceId, async (tx) => {
-      const attrs = await tx.query<{ k: string; n: number }>(
-        `SELECT k, count(*)::int AS n FROM (SELECT jsonb_object_keys(traits) AS k FROM customers WHERE workspace_id = $1 AND merged_into IS NULL LIMIT 50000) s GROUP BY k ORDER BY n DESC LIMIT 50`,
-        [actor.workspaceId]);
-      const traits = await tx.query(`SELECT key, name, value_type FROM computed_traits WHERE deleted_at IS NULL ORDER BY key`);
-      const tags = await tx.query(`SELECT key, name, tier FROM tags WHERE deleted_at IS NULL ORDER BY tier, key`);
-      const segments = await tx.query(`SELECT key, name FROM segments WHERE deleted_at IS NULL ORDER BY key`);
-      // Consent on every channel that is set up or that anyone has consented on (granted | revoked; empty = never asked).
-      const channels = await tx.query<{ channel: string }>(
-        `SELECT channel FROM channel_providers WHERE workspace_id = $1 UNION SELECT DISTINCT channel FROM consents WHERE workspace_id = $1 ORDER BY 1`, [actor.workspaceId]);
-      return {
-        fields: [
-          ...Object.entries(BASE_FIELDS).map(([field, f]) => ({ field, type: f.type, label: f.label })),
-          ...Object.entries(PREDICTION_FIELDS).map(([field, f]) => ({ field, type: f.type, label: f.label })),
-          ...attrs.rows.map((a) => ({ field: `traits.${a.k}`, type: 'string', label: `属性 ${a.k}` })),
-          ...traits.rows.map((t: any) => ({ field: `computed.${t.key}`, type: t.value_type, label: t.name })),
-          ...channels.rows.map((c) => ({ field: `consent.${c.channel}`, type: 'string', label: `营销同意 ${c.channel}（granted / revoked）` })),
-        ],
-        tags: tags.rows,
-        segments: segments.rows,
-      };
-    });
+    const actor = actorOf(req);
+    const tx = req.tx;
+    const attrs = await tx.query<{ k: string; n: number }>(
+      `SELECT k, count(*)::int AS n FROM (SELECT jsonb_object_keys(traits) AS k FROM customers WHERE workspace_id = $1 AND merged_into IS NULL LIMIT 50000) s GROUP BY k ORDER BY n DESC LIMIT 50`,
+      [actor.workspaceId]);
+    const traits = await tx.query(`SELECT key, name, value_type FROM computed_traits WHERE deleted_at IS NULL ORDER BY key`);
+    const tags = await tx.query(`SELECT key, name, tier FROM tags WHERE deleted_at IS NULL ORDER BY tier, key`);
+    const segments = await tx.query(`SELECT key, name FROM segments WHERE deleted_at IS NULL ORDER BY key`);
+    // Consent on every channel that is set up or that anyone has consented on (granted | revoked; empty = never asked).
+    const channels = await tx.query<{ channel: string }>(
+      `SELECT channel FROM channel_providers WHERE workspace_id = $1 UNION SELECT DISTINCT channel FROM consents WHERE workspace_id = $1 ORDER BY 1`, [actor.workspaceId]);
+    return {
+      fields: [
+        ...Object.entries(BASE_FIELDS).map(([field, f]) => ({ field, type: f.type, label: f.label })),
+        ...Object.entries(PREDICTION_FIELDS).map(([field, f]) => ({ field, type: f.type, label: f.label })),
+        ...attrs.rows.map((a) => ({ field: `traits.${a.k}`, type: 'string', label: `属性 ${a.k}` })),
+        ...traits.rows.map((t: any) => ({ field: `computed.${t.key}`, type: t.value_type, label: t.name })),
+        ...channels.rows.map((c) => ({ field: `consent.${c.channel}`, type: 'string', label: `营销同意 ${c.channel}（granted / revoked）` })),
+      ],
+      tags: tags.rows,
+      segments: segments.rows,
+    };
   });
 
   r.post('/v1/segments/preview', {
-    config: { auth: 'manage' },
+    config: { permission: 'customers:read', tenantTx: false },
     schema: { tags: ['segments'], summary: 'Live audience count and sample for a rule being edited', body: z.object({ rule: ruleSchema, key: z.string().optional() }) },
   }, async (req) => {
-    const actor = requirePermission(req, 'customers:read');
+    const actor = actorOf(req);
     const catalog = await withTenant(ctx.db, actor.workspaceId, (tx) => loadCatalog(tx));
     assertValidRule(req.body.rule, catalog, { selfSegment: req.body.key });
     const p = await engine.preview(actor.workspaceId, req.body.rule);
@@ -69,18 +67,19 @@ export function registerSegmentRoutes(app: FastifyInstance, ctx: AppContext, eng
     return { count: p.count, total: p.total, ms: p.ms, sample };
   });
 
-  r.get('/v1/segments', { config: { auth: 'manage' }, schema: { tags: ['segments'], summary: 'Segments with their sizes' } }, async (req) => {
-    const actor = requirePermission(req, 'customers:read');
-    return withTenant(ctx.db, actor.workspaceId, async (tx) => ({
+  r.get('/v1/segments', { config: { permission: 'customers:read' }, schema: { tags: ['segments'], summary: 'Segments with their sizes' } }, async (req) => {
+    const actor = actorOf(req);
+    const tx = req.tx;
+    return ({
       segments: (await tx.query(`SELECT key, name, description, rule, realtime, size, refreshed_at, created_by, updated_at FROM segments WHERE deleted_at IS NULL ORDER BY updated_at DESC`)).rows,
-    }));
+    });
   });
 
   r.post('/v1/segments', {
-    config: { auth: 'manage' },
+    config: { permission: 'customers:write', tenantTx: false },
     schema: { tags: ['segments'], summary: 'Create a segment; members are computed at once and kept current', body: segmentBody },
   }, async (req, reply) => {
-    const actor = requirePermission(req, 'customers:write');
+    const actor = actorOf(req);
     const b = req.body;
     await withTenant(ctx.db, actor.workspaceId, async (tx) => {
       assertValidRule(b.rule, await loadCatalog(tx), { selfSegment: b.key });
@@ -90,21 +89,21 @@ export function registerSegmentRoutes(app: FastifyInstance, ctx: AppContext, eng
         [actor.workspaceId, b.key, b.name, b.description, JSON.stringify(b.rule), b.realtime, `${actor.type}:${actor.id}`]);
       await audit(tx, actor, 'segment.create', { type: 'segment', id: b.key }, { rule: b.rule });
     });
-    const recompute = await recomputeWithin(engine, actor.workspaceId, `segment ${b.key} created`);
+    const recompute = await engine.recomputeWithin(actor.workspaceId, `segment ${b.key} created`);
     reply.status(201);
     return { ...(await segmentView(ctx, actor.workspaceId, b.key)), recompute };
   });
 
   r.get('/v1/segments/:key', {
-    config: { auth: 'manage' },
+    config: { permission: 'customers:read', tenantTx: false },
     schema: { tags: ['segments'], summary: 'A segment with its size history and who uses it', params: z.object({ key: z.string() }) },
   }, async (req) => segmentView(ctx, requirePermission(req, 'customers:read').workspaceId, req.params.key));
 
   r.put('/v1/segments/:key', {
-    config: { auth: 'manage' },
+    config: { permission: 'customers:write', tenantTx: false },
     schema: { tags: ['segments'], summary: 'Change a segment (members are recomputed; entries and exits are emitted)', params: z.object({ key: z.string() }), body: segmentBody.omit({ key: true }) },
   }, async (req) => {
-    const actor = requirePermission(req, 'customers:write');
+    const actor = actorOf(req);
     await withTenant(ctx.db, actor.workspaceId, async (tx) => {
       assertValidRule(req.body.rule, await loadCatalog(tx), { selfSegment: req.params.key });
       const res = await tx.query(`UPDATE segments SET name = $2, description = $3, rule = $4, realtime = $5, updated_at = now() WHERE key = $1 AND deleted_at IS NULL`,
@@ -112,31 +111,31 @@ export function registerSegmentRoutes(app: FastifyInstance, ctx: AppContext, eng
       if (res.rowCount === 0) throw notFound(`segment ${req.params.key}`);
       await audit(tx, actor, 'segment.update', { type: 'segment', id: req.params.key }, { rule: req.body.rule });
     });
-    const recompute = await recomputeWithin(engine, actor.workspaceId, `segment ${req.params.key} changed`);
+    const recompute = await engine.recomputeWithin(actor.workspaceId, `segment ${req.params.key} changed`);
     return { ...(await segmentView(ctx, actor.workspaceId, req.params.key)), recompute };
   });
 
   r.delete('/v1/segments/:key', {
-    config: { auth: 'manage' },
+    config: { permission: 'customers:write', tenantTx: false },
     schema: { tags: ['segments'], summary: 'Delete a segment no other rule uses', params: z.object({ key: z.string() }) },
   }, async (req) => {
-    const actor = requirePermission(req, 'customers:write');
+    const actor = actorOf(req);
     await withTenant(ctx.db, actor.workspaceId, async (tx) => {
-      await refuseIfUsed(tx, { segment: req.params.key }, `segment ${req.params.key}`);
+      await refuseIfUsed(ctx, tx, { segment: req.params.key }, `segment ${req.params.key}`);
       const res = await tx.query(`UPDATE segments SET deleted_at = now() WHERE key = $1 AND deleted_at IS NULL RETURNING id`, [req.params.key]);
       if (!res.rows[0]) throw notFound(`segment ${req.params.key}`);
       await tx.query(`DELETE FROM segment_members WHERE segment_id = $1`, [res.rows[0].id]);
       await audit(tx, actor, 'segment.delete', { type: 'segment', id: req.params.key });
     });
-    const recompute = await recomputeWithin(engine, actor.workspaceId, `segment ${req.params.key} deleted`);
+    const recompute = await engine.recomputeWithin(actor.workspaceId, `segment ${req.params.key} deleted`);
     return { deleted: true, recompute };
   });
 
   r.get('/v1/segments/:key/export.csv', {
-    config: { auth: 'manage' },
+    config: { permission: 'customers:read', tenantTx: false },
     schema: { tags: ['segments'], summary: 'Members as CSV (masked PII, spreadsheet-safe)', params: z.object({ key: z.string() }) },
   }, async (req, reply) => {
-    const actor = requirePermission(req, 'customers:read');
+    const actor = actorOf(req);
     const members = await engine.members(actor.workspaceId, 'segment', req.params.key);
     await segmentView(ctx, actor.workspaceId, req.params.key); // 404 for unknown segments
     const ids = [...members.ids()];
@@ -153,10 +152,10 @@ export function registerSegmentRoutes(app: FastifyInstance, ctx: AppContext, eng
   });
 
   r.get('/v1/segments/:key/members', {
-    config: { auth: 'manage' },
+    config: { permission: 'customers:read', tenantTx: false },
     schema: { tags: ['segments'], summary: 'Members, newest activity first', params: z.object({ key: z.string() }), querystring: z.object({ limit: z.coerce.number().int().min(1).max(200).default(50) }) },
   }, async (req) => {
-    const actor = requirePermission(req, 'customers:read');
+    const actor = actorOf(req);
     const members = await engine.members(actor.workspaceId, 'segment', req.params.key);
     const ids = [...members.ids()].slice(0, 10_000);
     return withTenant(ctx.db, actor.workspaceId, async (tx) => {
@@ -172,6 +171,6 @@ async function segmentView(ctx: AppContext, workspaceId: string, key: string) {
     if (!rows[0]) throw notFound(`segment ${key}`);
     const history = await tx.query(`SELECT at, size FROM segment_sizes WHERE segment_id = $1 ORDER BY at DESC LIMIT 500`, [rows[0].id]);
     const { id, ...seg } = rows[0];
-    return { ...seg, rule: seg.rule as Rule, history: history.rows.reverse(), usedBy: await usersOf(tx, { segment: key }) };
+    return { ...seg, rule: seg.rule as Rule, history: history.rows.reverse(), usedBy: await usersOf(ctx, tx, { segment: key }) };
   });
 }

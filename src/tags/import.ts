@@ -6,6 +6,7 @@ import { normalizeIdentifier, type IdType } from '../identity/identifiers.ts';
 import { openRows } from '../ingest/imports/readers.ts';
 import { formatOf } from '../ingest/imports/imports.ts';
 import { badRequest } from '../kernel/errors.ts';
+import { tagCustomers } from './publish.ts';
 
 const COLUMNS: Record<string, IdType | 'customer_id'> = {
   customer_id: 'customer_id', id: 'customer_id', 客户id: 'customer_id',
@@ -42,7 +43,7 @@ export async function importTagMembers(ctx: AppContext, tx: TenantTx, tagId: num
       else roots.push(root);
     }
     matched += roots.length;
-    if (roots.length) await tx.query(`INSERT INTO customer_tags (workspace_id, tag_id, customer_id, source) SELECT $1, $2, unnest($3::bigint[]), $4 ON CONFLICT DO NOTHING`, [tx.workspaceId, tagId, roots, source]);
+    if (roots.length) await tagCustomers(tx, tagId, roots, source);
     pending.length = 0;
   };
   for await (const r of rows.rows) {

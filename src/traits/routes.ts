@@ -4,11 +4,9 @@ import { z } from 'zod';
 import type { AppContext } from '../kernel/context.ts';
 import { withTenant } from '../kernel/tenant.ts';
 import { conflict, notFound } from '../kernel/errors.ts';
-import { requirePermission } from '../http/auth.ts';
+import { actorOf, requirePermission } from '../access/auth.ts';
 import { audit } from '../access/audit.ts';
-import type { UnderstandingEngine } from '../segments/engine.ts';
-import { refuseIfUsed } from '../segments/usage.ts';
-import { recomputeWithin } from '../segments/recompute.ts';
+import { refuseIfUsed } from '../kernel/where-used.ts';
 import { traitDefinitionSchema, valueType } from './definition.ts';
 
 const body = z.object({
@@ -18,24 +16,27 @@ const body = z.object({
   definition: traitDefinitionSchema,
 });
 
-export function registerTraitRoutes(app: FastifyInstance, ctx: AppContext, engine: UnderstandingEngine) {
+export function registerTraitRoutes(app: FastifyInstance, ctx: AppContext) {
+  // The understanding engine is a higher layer's service (segments): reached through the registry, never imported.
+  const engine = ctx.services.get('engine');
   const r = app.withTypeProvider<ZodTypeProvider>();
 
-  r.get('/v1/traits', { config: { auth: 'manage' }, schema: { tags: ['traits'], summary: 'Computed traits' } }, async (req) => {
-    const actor = requirePermission(req, 'customers:read');
-    return withTenant(ctx.db, actor.workspaceId, async (tx) => ({
+  r.get('/v1/traits', { config: { permission: 'customers:read' }, schema: { tags: ['traits'], summary: 'Computed traits' } }, async (req) => {
+    const actor = actorOf(req);
+    const tx = req.tx;
+    return ({
       traits: (await tx.query(
         `SELECT t.key, t.name, t.description, t.definition, t.value_type, t.updated_at,
                 (SELECT count(*)::int FROM trait_values v WHERE v.workspace_id = t.workspace_id AND v.trait_id = t.id AND (v.num IS NOT NULL AND v.num <> 0 OR v.txt IS NOT NULL)) AS coverage
            FROM computed_traits t WHERE t.deleted_at IS NULL ORDER BY t.key`)).rows,
-    }));
+    });
   });
 
   r.post('/v1/traits', {
-    config: { auth: 'manage' },
+    config: { permission: 'customers:write', tenantTx: false },
     schema: { tags: ['traits'], summary: 'Define a computed trait (computed for everyone now, then kept current)', body },
   }, async (req, reply) => {
-    const actor = requirePermission(req, 'customers:write');
+    const actor = actorOf(req);
     const b = req.body;
     await withTenant(ctx.db, actor.workspaceId, async (tx) => {
       const exists = await tx.query(`SELECT 1 FROM computed_traits WHERE key = $1 AND deleted_at IS NULL`, [b.key]);
@@ -44,24 +45,24 @@ export function registerTraitRoutes(app: FastifyInstance, ctx: AppContext, engin
         [actor.workspaceId, b.key, b.name, b.description, JSON.stringify(b.definition), valueType(b.definition), `${actor.type}:${actor.id}`]);
       await audit(tx, actor, 'trait.create', { type: 'trait', id: b.key }, { definition: b.definition });
     });
-    const recompute = await recomputeWithin(engine, actor.workspaceId, `trait ${b.key} defined`);
+    const recompute = await engine.recomputeWithin(actor.workspaceId, `trait ${b.key} defined`);
     reply.status(201);
     return { key: b.key, valueType: valueType(b.definition), recompute };
   });
 
   r.delete('/v1/traits/:key', {
-    config: { auth: 'manage' },
+    config: { permission: 'customers:write', tenantTx: false },
     schema: { tags: ['traits'], summary: 'Delete a trait no rule uses', params: z.object({ key: z.string() }) },
   }, async (req) => {
-    const actor = requirePermission(req, 'customers:write');
+    const actor = actorOf(req);
     await withTenant(ctx.db, actor.workspaceId, async (tx) => {
-      await refuseIfUsed(tx, { field: `computed.${req.params.key}` }, `trait ${req.params.key}`);
+      await refuseIfUsed(ctx, tx, { field: `computed.${req.params.key}` }, `trait ${req.params.key}`);
       const res = await tx.query(`UPDATE computed_traits SET deleted_at = now() WHERE key = $1 AND deleted_at IS NULL RETURNING id`, [req.params.key]);
       if (!res.rows[0]) throw notFound(`trait ${req.params.key}`);
       await tx.query(`DELETE FROM trait_values WHERE trait_id = $1`, [res.rows[0].id]);
       await audit(tx, actor, 'trait.delete', { type: 'trait', id: req.params.key });
     });
-    const recompute = await recomputeWithin(engine, actor.workspaceId, `trait ${req.params.key} deleted`);
+    const recompute = await engine.recomputeWithin(actor.workspaceId, `trait ${req.params.key} deleted`);
     return { deleted: true, recompute };
   });
 }

@@ -4,8 +4,8 @@ import { BrowserRouter, Navigate, Route, Routes } from 'react-router-dom';
 import { App as AntApp, ConfigProvider, Spin } from 'antd';
 import zhCN from 'antd/locale/zh_CN';
 import enUS from 'antd/locale/en_US';
-import { LangProvider, useLang } from './i18n.tsx';
-import { api } from './api.ts';
+import { LangProvider, useLang, type TKey } from './i18n/index.tsx';
+import { api, type Schemas } from './api.ts';
 import { AppLayout, COMING_SOON } from './components/AppLayout.tsx';
 import { LoginPage } from './pages/Login.tsx';
 import { OverviewPage } from './pages/Overview.tsx';
@@ -27,16 +27,13 @@ import { TemplatesPage } from './pages/content/TemplatesPage.tsx';
 import { ChannelsPage } from './pages/channels/ChannelsPage.tsx';
 import { AnalyticsPage } from './pages/analytics/AnalyticsPage.tsx';
 
-export interface Me {
-  actor: { role: string; email: string | null; name: string | null };
-  workspace: { id: string; name: string };
-  permissions: string[];
-}
+/** Who is signed in, with the console's navigation (GET /v1/auth/me). */
+export type Me = Schemas['Me'];
 
 function Root() {
   const { lang } = useLang();
   const [me, setMe] = useState<Me | null | undefined>(undefined);
-  const refresh = () => api<Me>('GET', '/v1/auth/me').then(setMe, () => setMe(null));
+  const refresh = () => api('GET', '/v1/auth/me').then(setMe, () => setMe(null));
   useEffect(() => {
     refresh();
     const onLogout = () => setMe(null);
@@ -71,8 +68,8 @@ function Root() {
               <Route path="/content" element={<TemplatesPage />} />
               <Route path="/analytics" element={<AnalyticsPage />} />
               <Route path="/channels" element={<ChannelsPage canManage={me.permissions.includes('channels:manage')} />} />
-              {COMING_SOON.map((c) => (
-                <Route key={c.key} path={`/${c.key}`} element={<ComingSoonPage titleKey={c.key} issue={c.issue} />} />
+              {COMING_SOON.filter((c) => !me.nav.some((n) => n.path === c.path)).map((c) => (
+                <Route key={c.path} path={c.path} element={<ComingSoonPage titleKey={c.label as TKey} issue={0} />} />
               ))}
               <Route path="*" element={<Navigate to="/" replace />} />
             </Route>

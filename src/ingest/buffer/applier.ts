@@ -8,6 +8,7 @@
 // ingest_dead_letters (still sealed) after MAX_DELIVERIES, where an operator can see it and nothing is lost.
 import type { Consumer, ConsumerMessages, JsMsg } from '@nats-io/jetstream';
 import type { AppContext } from '../../kernel/context.ts';
+import type { Worker } from '../../kernel/module.ts';
 import { withTenant } from '../../kernel/tenant.ts';
 import { ingestMessages, type IngestItem } from '../tracking/ingest.ts';
 import type { IngestLog, LogEntry } from './ingest-log.ts';
@@ -22,7 +23,8 @@ interface Pending {
   error?: string;
 }
 
-export class BufferApplier {
+export class BufferApplier implements Worker {
+  readonly name = 'ingest log applier';
   private consumer: Consumer | null = null;
   private messages: ConsumerMessages | null = null;
   private readonly queue: Pending[] = [];
@@ -59,7 +61,7 @@ export class BufferApplier {
     if (!this.running) return;
     this.running = false;
     await this.messages?.close();
-    this.wake();
+    this.wakeLoops();
     await Promise.all(this.loops);
     if (this.heartbeat) clearInterval(this.heartbeat);
     // Entries taken but not applied go back at once rather than after the acknowledgement deadline.
@@ -82,7 +84,7 @@ export class BufferApplier {
             error = `cannot open the entry: ${err.message}`;
           }
           this.queue.push({ msg, entry, error });
-          this.wake();
+          this.wakeLoops();
         }
         // The server ended the subscription (its consumer was removed, say): subscribe again, without spinning.
         if (this.running) await new Promise((r) => setTimeout(r, 1_000));
@@ -94,7 +96,7 @@ export class BufferApplier {
     }
   }
 
-  private wake() {
+  private wakeLoops() {
     const w = this.wakeUp;
     this.wakeUp = null;
     w?.();

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { AppContext } from '../../kernel/context.ts';
 import { withTenant } from '../../kernel/tenant.ts';
 import { AppError, conflict, notFound } from '../../kernel/errors.ts';
-import { requirePermission } from '../../http/auth.ts';
+import { actorOf, requirePermission } from '../../access/auth.ts';
 import { audit } from '../../access/audit.ts';
 import type { IngestLog } from './ingest-log.ts';
 
@@ -24,7 +24,7 @@ export function registerIngestLogRoutes(app: FastifyInstance, ctx: AppContext, l
   const r = app.withTypeProvider<ZodTypeProvider>();
 
   r.get('/v1/ingest/log', {
-    config: { auth: 'manage' },
+    config: { permission: 'customers:read', tenantTx: false },
     schema: {
       tags: ['tracking'],
       summary: 'The ingest log: events waiting to be applied and entries set aside',
@@ -32,7 +32,7 @@ export function registerIngestLogRoutes(app: FastifyInstance, ctx: AppContext, l
       response: { 200: z.object({ enabled: z.boolean(), backlog: z.number().nullable(), deadLetters: z.array(deadLetterSchema) }) },
     },
   }, async (req) => {
-    const actor = requirePermission(req, 'customers:read');
+    const actor = actorOf(req);
     const rows = await withTenant(ctx.db, actor.workspaceId, async (tx) => (await tx.query<{ id: string; messages: number | null; error: string; deliveries: number; created_at: Date }>(
       `SELECT id, messages, error, deliveries, created_at FROM ingest_dead_letters ORDER BY id DESC LIMIT 200`)).rows);
     const deadLetters = rows.map((d) => ({ id: Number(d.id), error: d.error, deliveries: d.deliveries, createdAt: d.created_at, messages: d.messages }));
@@ -40,7 +40,7 @@ export function registerIngestLogRoutes(app: FastifyInstance, ctx: AppContext, l
   });
 
   r.post('/v1/ingest/dead-letters/:id/replay', {
-    config: { auth: 'manage' },
+    config: { permission: 'imports:write', tenantTx: false },
     schema: {
       tags: ['tracking'],
       summary: 'Put an entry set aside back into the ingest log',
@@ -48,7 +48,7 @@ export function registerIngestLogRoutes(app: FastifyInstance, ctx: AppContext, l
       response: { 200: z.object({ replayed: z.literal(true) }) },
     },
   }, async (req) => {
-    const actor = requirePermission(req, 'imports:write');
+    const actor = actorOf(req);
     if (!log) throw conflict('the ingest log is off on this server (set SIYU_INGEST_BUFFER); nothing can be replayed');
     await withTenant(ctx.db, actor.workspaceId, async (tx) => {
       const { rows } = await tx.query<{ entry: Buffer }>(`DELETE FROM ingest_dead_letters WHERE id = $1 RETURNING entry`, [req.params.id]);

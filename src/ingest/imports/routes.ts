@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { AppContext } from '../../kernel/context.ts';
 import { withTenant } from '../../kernel/tenant.ts';
 import { badRequest } from '../../kernel/errors.ts';
-import { requirePermission } from '../../http/auth.ts';
+import { actorOf, requirePermission } from '../../access/auth.ts';
 import { audit } from '../../access/audit.ts';
 import { createImport, errorReport, formatOf, getImport, importOptions, listImports, storeUpload } from './imports.ts';
 import type { ImportKind } from './columns.ts';
@@ -16,7 +16,7 @@ export function registerImportRoutes(app: FastifyInstance, ctx: AppContext) {
   const r = app.withTypeProvider<ZodTypeProvider>();
 
   r.post('/v1/imports', {
-    config: { auth: 'manage' },
+    config: { permission: 'imports:write', tenantTx: false },
     schema: {
       tags: ['imports'],
       summary: 'Upload a CSV or XLSX of customers, orders or events (multipart: kind, options, then file)',
@@ -24,7 +24,7 @@ export function registerImportRoutes(app: FastifyInstance, ctx: AppContext) {
       consumes: ['multipart/form-data'],
     },
   }, async (req, reply) => {
-    const actor = requirePermission(req, 'imports:write');
+    const actor = actorOf(req);
     if (!req.isMultipart()) throw badRequest('body', 'send multipart/form-data with fields kind, options and file');
     const part = await req.file();
     if (!part) throw badRequest('file', 'is required');
@@ -58,26 +58,27 @@ export function registerImportRoutes(app: FastifyInstance, ctx: AppContext) {
   });
 
   r.get('/v1/imports', {
-    config: { auth: 'manage' },
+    config: { permission: 'customers:read', tenantTx: false },
     schema: { tags: ['imports'], summary: 'Recent imports with progress', querystring: z.object({ limit: z.coerce.number().int().min(1).max(200).default(50) }) },
   }, async (req) => {
-    const actor = requirePermission(req, 'customers:read');
+    const actor = actorOf(req);
     return { imports: await withTenant(ctx.db, actor.workspaceId, (tx) => listImports(tx, req.query.limit)) };
   });
 
   r.get('/v1/imports/:id', {
-    config: { auth: 'manage' },
+    config: { permission: 'customers:read' },
     schema: { tags: ['imports'], summary: 'One import: status, progress, counts', params: z.object({ id: z.string() }) },
   }, async (req) => {
-    const actor = requirePermission(req, 'customers:read');
-    return withTenant(ctx.db, actor.workspaceId, (tx) => getImport(tx, req.params.id));
+    const actor = actorOf(req);
+    const tx = req.tx;
+    return getImport(tx, req.params.id);
   });
 
   r.get('/v1/imports/:id/errors.csv', {
-    config: { auth: 'manage' },
+    config: { permission: 'customers:read', tenantTx: false },
     schema: { tags: ['imports'], summary: 'Per-row error report (CSV, spreadsheet-safe)', params: z.object({ id: z.string() }) },
   }, async (req, reply) => {
-    const actor = requirePermission(req, 'customers:read');
+    const actor = actorOf(req);
     const gen = errorReport(ctx, actor.workspaceId, req.params.id);
     const first = await gen.next(); // fails with 404 before any byte is sent
     const stream = Readable.from((async function* () {

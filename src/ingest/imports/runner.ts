@@ -2,7 +2,7 @@
 // and another resumes it), streams its file, and applies it chunk by chunk from the last checkpoint.
 import type { AppContext } from '../../kernel/context.ts';
 import { withTenant } from '../../kernel/tenant.ts';
-import { Poller } from '../../kernel/poller.ts';
+import { PollingWorker } from '../../kernel/worker.ts';
 import { applyChunk, type RowError } from './apply.ts';
 import { type ImportKind, mapColumns, requiredColumns } from './columns.ts';
 import { openRows, type SourceRow } from './readers.ts';
@@ -27,22 +27,12 @@ export interface RunnerOptions {
 
 export const DEFAULT_RUNNER: RunnerOptions = { leaseMs: 30_000, pollMs: 500, chunkRows: 2000 };
 
-export class ImportRunner {
-  private readonly poller: Poller;
-
+export class ImportRunner extends PollingWorker {
   constructor(
     private readonly ctx: AppContext,
     private readonly opts: RunnerOptions = DEFAULT_RUNNER,
   ) {
-    this.poller = new Poller(() => this.runOnce(), opts.pollMs, (err) => ctx.log.error({ err }, 'import runner failed'));
-  }
-
-  start() {
-    this.poller.start();
-  }
-
-  stop() {
-    return this.poller.stop();
+    super('imports', ctx.log, { pollMs: opts.pollMs });
   }
 
   /** Claims and finishes one import; false when there was nothing to do. */

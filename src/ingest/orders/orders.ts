@@ -5,8 +5,9 @@ import type { TenantTx } from '../../kernel/tenant.ts';
 import { AppError, badRequest, notFound } from '../../kernel/errors.ts';
 import { IdentityResolver, type ResolveRequest } from '../../identity/resolver.ts';
 import { type Identifier, type IdType, normalizeIdentifier } from '../../identity/identifiers.ts';
-import { recomputeStats } from '../../customers/stats.ts';
+import { recomputeStats } from '../../identity/stats.ts';
 import type { OrderInput, RefundInput } from './schema.ts';
+import { rootOf } from '../../identity/roots.ts';
 
 const REF_TYPES: [keyof NonNullable<OrderInput['customer']>, IdType][] = [
   ['user_id', 'user_id'], ['member_no', 'member_no'], ['unionid', 'unionid'], ['phone', 'phone'], ['email', 'email'],
@@ -80,8 +81,7 @@ export async function recordOrders(ctx: AppContext, tx: TenantTx, orders: OrderI
   });
   const withIds = fresh.filter((f) => f.ids.length > 0);
   const requests: ResolveRequest[] = withIds.map((f) => ({ identifiers: f.ids, source, at: new Date(f.input.placed_at) }));
-  const rules = await ctx.rules.get(tx, ws);
-  const resolver = new IdentityResolver(tx, ctx.pii, rules);
+  const resolver = await IdentityResolver.forTransaction(ctx, tx);
   const customerIds = requests.length ? await resolver.resolve(requests) : [];
   changed?.push(...customerIds, ...resolver.mergedAway);
   const customerOf = new Map(withIds.map((f, i) => [f, customerIds[i]]));
@@ -105,7 +105,7 @@ export async function recordOrders(ctx: AppContext, tx: TenantTx, orders: OrderI
     for (const r of others.rows) inserted.set(r.order_id, { ...view(r), duplicate: true });
     for (const f of fresh) f.order = inserted.get(f.input.order_id);
     const stored = fresh.map((f) => f.order).filter((o): o is StoredOrder => !!o && !o.duplicate);
-    for (const hook of ctx.orderHooks) await hook.ordersRecorded(tx, stored);
+    for (const hook of ctx.hooks.list('orders')) await hook.ordersRecorded(tx, stored);
     await touchBuyers(tx, [...new Set(customerIds)], fresh.filter((f) => customerOf.has(f)).map((f) => ({ id: customerOf.get(f)!, at: new Date(f.input.placed_at), channel: f.input.channel })));
   }
   for (const r of repeats) r.answer.order = r.of.order && { ...r.of.order, duplicate: true };
@@ -157,10 +157,9 @@ export async function recordRefund(ctx: AppContext, tx: TenantTx, orderId: strin
     [ws, order.id, input.amount],
   );
   if (order.customer_id !== null) {
-    const root = await tx.query<{ canonical_id: number }>(`SELECT canonical_id FROM customers WHERE workspace_id = $1 AND id = $2`, [ws, order.customer_id]);
-    await recomputeStats(tx, [root.rows[0].canonical_id]);
+    await recomputeStats(tx, [await rootOf(tx, order.customer_id)]);
   }
   const after = await getOrder(tx, orderId);
-  for (const hook of ctx.orderHooks) await hook.refundRecorded(tx, after, { refund_id: input.refund_id, amount: input.amount });
+  for (const hook of ctx.hooks.list('orders')) await hook.refundRecorded(tx, after, { refund_id: input.refund_id, amount: input.amount });
   return { order: after, duplicate: false };
 }

@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../../kernel/context.ts';
 import { withTenant } from '../../kernel/tenant.ts';
-import { actorOf } from '../../http/auth.ts';
+import { actorOf } from '../../access/auth.ts';
 import { unstorable } from '../../kernel/storable-json.ts';
 import { getOrder, recordOrders, recordRefund } from './orders.ts';
 import { orderSchema, orderViewSchema, refundSchema } from './schema.ts';
@@ -14,7 +14,7 @@ export function registerOrderRoutes(app: FastifyInstance, ctx: AppContext) {
   const r = app.withTypeProvider<ZodTypeProvider>();
   // Orders come from back ends (POS, e-commerce), so both a write key and a secret key are accepted.
   r.post('/v1/orders', {
-    config: { auth: 'write' },
+    config: { permission: 'tracking' },
     schema: {
       tags: ['orders'], summary: 'Record a paid order (idempotent by order_id)',
       body: orderSchema, response: { 200: z.object({ order: orderViewSchema, warnings }) },
@@ -27,7 +27,7 @@ export function registerOrderRoutes(app: FastifyInstance, ctx: AppContext) {
   });
 
   r.post('/v1/orders/batch', {
-    config: { auth: 'write', checkEachItem: true },
+    config: { permission: 'tracking', checkEachItem: true },
     schema: {
       tags: ['orders'], summary: 'Record up to 1000 orders; answered per item',
       body: z.object({ orders: z.array(z.unknown()).min(1).max(1000) }),
@@ -53,12 +53,12 @@ export function registerOrderRoutes(app: FastifyInstance, ctx: AppContext) {
   });
 
   r.get('/v1/orders/:orderId', {
-    config: { auth: 'manage' },
+    config: { permission: 'customers:read', tenantTx: false },
     schema: { tags: ['orders'], summary: 'Read an order', params: z.object({ orderId: z.string() }), response: { 200: orderViewSchema } },
   }, async (req) => withTenant(ctx.db, actorOf(req).workspaceId, (tx) => getOrder(tx, req.params.orderId)));
 
   r.post('/v1/orders/:orderId/refunds', {
-    config: { auth: 'write' },
+    config: { permission: 'tracking' },
     schema: {
       tags: ['orders'], summary: 'Refund all or part of an order (idempotent by refund_id)',
       params: z.object({ orderId: z.string() }), body: refundSchema,

@@ -1,6 +1,6 @@
 // Orders and refunds. Money is always an integer number of minor units (fen for CNY, cents for USD).
 import { z } from 'zod';
-import { isoDateTime } from '../../http/schemas.ts';
+import { isoDateTime } from '../../kernel/http/schemas.ts';
 
 export const CURRENCIES = ['CNY', 'HKD', 'TWD', 'MOP', 'USD', 'EUR', 'GBP', 'JPY', 'KRW', 'SGD', 'AUD', 'CAD', 'CHF', 'THB', 'MYR'] as const;
 

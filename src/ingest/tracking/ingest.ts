@@ -3,6 +3,7 @@
 import crypto from 'node:crypto';
 import type { AppContext } from '../../kernel/context.ts';
 import { withTenant, type TenantTx } from '../../kernel/tenant.ts';
+import { storeTrackedEvents, type TrackedEvent } from '../../customers/timeline.ts';
 import { IdentityResolver, type ResolveRequest } from '../../identity/resolver.ts';
 import { type Identifier, normalizeIdentifier } from '../../identity/identifiers.ts';
 import { type PiiField, sealPii, type SplitTraits, splitTraits, stripPii } from '../../customers/profile.ts';
@@ -96,13 +97,12 @@ export async function ingestInTx(
   }
   if (prepared.length === 0) return results;
 
-  const rules = await ctx.rules.get(tx, tx.workspaceId);
-  const resolver = new IdentityResolver(tx, ctx.pii, rules);
+  const resolver = await IdentityResolver.forTransaction(ctx, tx);
   const customerIds = await resolver.resolve(prepared.map((p) => p.request));
   const piiPatched = await updateProfiles(ctx, tx, prepared, customerIds);
   opts.effects?.mergedAway.push(...resolver.mergedAway);
   opts.effects?.piiChanged.push(...resolver.piiChanged, ...piiPatched);
-  const inserted = await insertEvents(tx, prepared, customerIds);
+  const inserted = await storeTrackedEvents(tx, trackedEvents(prepared, customerIds));
 
   prepared.forEach((p, k) => {
     const status = inserted.has(p.messageId) ? 'accepted' : 'duplicate';
@@ -254,21 +254,12 @@ function storedContext(context: Record<string, unknown> | undefined): Record<str
   return traits ? { ...rest, traits: stripPii(traits) } : rest;
 }
 
-async function insertEvents(tx: TenantTx, prepared: Prepared[], customerIds: number[]): Promise<Set<string>> {
-  // One JSON document instead of an array per column: PostgreSQL reads it about a third faster than ten text arrays,
-  // and properties and context go in as they are rather than serialised once more as array elements.
-  const rows = prepared.map((p, o) => {
+function trackedEvents(prepared: Prepared[], customerIds: number[]): TrackedEvent[] {
+  return prepared.map((p, o) => {
     const { event, properties } = eventBody(p.item.message);
-    return { o, m: p.messageId, c: customerIds[o], t: p.item.message.type, e: event, p: properties, x: storedContext(p.item.message.context), ts: p.ts, ots: p.original, rcv: p.receivedAt };
+    return {
+      messageId: p.messageId, customerId: customerIds[o], type: p.item.message.type, event, properties,
+      context: storedContext(p.item.message.context), ts: p.ts, originalTs: p.original, receivedAt: p.receivedAt,
+    };
   });
-  const { rows: stored } = await tx.query<{ message_id: string }>(
-    `INSERT INTO events (workspace_id, message_id, customer_id, type, event, properties, context, ts, original_ts, received_at)
-     SELECT $1, m, c, t, e, p, x, ts, ots, rcv
-       FROM jsonb_to_recordset($2::jsonb) AS u(o int, m text, c bigint, t text, e text, p jsonb, x jsonb, ts timestamptz, ots timestamptz, rcv timestamptz)
-      ORDER BY o
-     ON CONFLICT (workspace_id, message_id) DO NOTHING
-     RETURNING message_id`,
-    [tx.workspaceId, JSON.stringify(rows)],
-  );
-  return new Set(stored.map((r) => r.message_id));
 }

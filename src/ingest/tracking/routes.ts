@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../../kernel/context.ts';
-import { actorOf } from '../../http/auth.ts';
+import { actorOf } from '../../access/auth.ts';
 import { AppError } from '../../kernel/errors.ts';
 import { ingestMessages, type IngestItem } from './ingest.ts';
 import type { IngestLog } from '../buffer/ingest-log.ts';
@@ -18,7 +18,7 @@ export function registerTrackingRoutes(app: FastifyInstance, ctx: AppContext, lo
 
   for (const type of MESSAGE_TYPES) {
     r.post(`/v1/${type}`, {
-      config: { auth: 'write' },
+      config: { permission: 'tracking' },
       schema: { tags: ['tracking'], summary: `Segment ${type} call`, body: schemaByType[type], response: { 200: trackingResponseSchema } },
     }, async (req) => {
       const parsed = parseMessage(req.body, type as MessageType);
@@ -32,7 +32,7 @@ export function registerTrackingRoutes(app: FastifyInstance, ctx: AppContext, lo
   // /v1/import is Segment's historical alias of /v1/batch.
   for (const path of ['/v1/batch', '/v1/import']) {
     r.post(path, {
-      config: { auth: 'write', checkEachItem: true },
+      config: { permission: 'tracking', checkEachItem: true },
       schema: {
         tags: ['tracking'],
         summary: 'Segment batch: many messages, answered per item',

@@ -2,7 +2,7 @@
 // they validate requests, type the code and feed the OpenAPI document. Unknown fields that SDKs add
 // (_metadata, channel, rudderId ...) are tolerated.
 import { z } from 'zod';
-import { isoDateTime } from '../../http/schemas.ts';
+import { isoDateTime } from '../../kernel/http/schemas.ts';
 import { unstorable } from '../../kernel/storable-json.ts';
 
 const idValue = z.union([z.string(), z.number()]).transform((v) => String(v));

@@ -7,6 +7,7 @@ import { withTenant, type TenantTx } from '../../kernel/tenant.ts';
 import { AppError, badRequest, notFound } from '../../kernel/errors.ts';
 import { issueCoupon } from './issue.ts';
 import { getTemplate } from './templates.ts';
+import { distinctRoots } from '../../identity/roots.ts';
 
 const CHUNK = 500;
 
@@ -62,8 +63,7 @@ async function audienceSize(tx: TenantTx, audience: Audience): Promise<number> {
     if (!rows[0]) throw badRequest('segment', `no segment with key "${audience.segment}"`);
     return rows[0].n;
   }
-  const { rows } = await tx.query<{ n: number }>(`SELECT count(DISTINCT canonical_id)::int AS n FROM customers WHERE workspace_id = $1 AND id = ANY($2::bigint[])`, [tx.workspaceId, audience.customerIds ?? []]);
-  return rows[0].n;
+  return (await distinctRoots(tx, audience.customerIds ?? [])).length;
 }
 
 export async function createIssueJob(tx: TenantTx, templateId: number, audience: Audience, reference: string, actor: string, now: Date): Promise<IssueJob> {

@@ -4,12 +4,13 @@
 import { z } from 'zod';
 import type { TenantTx } from '../../kernel/tenant.ts';
 import { AppError, notFound } from '../../kernel/errors.ts';
-import { adjust, hold, lockAccount, memberRoot, redeem, settleHold } from '../ledger.ts';
+import { adjust, hold, lockAccount, redeem, settleHold } from '../ledger.ts';
 import { emitEntries, emitEvents } from '../events.ts';
 import { expiryFor } from '../earn.ts';
 import { loadProgram } from '../program.ts';
 import { issueCoupon } from '../coupons/issue.ts';
 import { getTemplate } from '../coupons/templates.ts';
+import { rootOf } from '../../identity/roots.ts';
 
 export const rewardSchema = z.object({
   name: z.string().min(1).max(60),
@@ -133,7 +134,7 @@ async function lockOrder(tx: TenantTx, id: number, now: Date) {
   const found = await tx.query(`SELECT customer_id FROM mall_orders WHERE workspace_id = $1 AND id = $2`, [tx.workspaceId, id]);
   if (!found.rows[0]) throw notFound(`mall order ${id}`);
   // Points follow merges: the order's member may have been merged into another profile since.
-  const root = await memberRoot(tx, Number(found.rows[0].customer_id));
+  const root = await rootOf(tx, Number(found.rows[0].customer_id));
   await lockAccount(tx, root, now);
   const { rows } = await tx.query(`SELECT * FROM mall_orders WHERE workspace_id = $1 AND id = $2 FOR UPDATE`, [tx.workspaceId, id]);
   return { order: orderView(rows[0]), root };

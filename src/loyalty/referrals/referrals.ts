@@ -6,11 +6,12 @@
 import type { AppContext } from '../../kernel/context.ts';
 import type { TenantTx } from '../../kernel/tenant.ts';
 import { AppError, badRequest, notFound } from '../../kernel/errors.ts';
-import { earn, lockAccount, memberRoot } from '../ledger.ts';
+import { earn, lockAccount } from '../ledger.ts';
 import { expiryFor } from '../earn.ts';
 import { type LoadedProgram, loadProgram, type Program } from '../program.ts';
 import { emitEntries, emitEvents } from '../events.ts';
 import { issueCoupon, newCode } from '../coupons/issue.ts';
+import { rootOf } from '../../identity/roots.ts';
 
 /** More invitees than this within an hour is a burst worth a look. */
 const BURST_PER_HOUR = 10;
@@ -99,8 +100,8 @@ export async function attribute(ctx: AppContext, tx: TenantTx, code: string, inv
   if (!program.configured || !program.referral.enabled) throw new AppError(409, 'no_programme', 'referrals are not enabled: set referral.enabled in the loyalty programme');
   const owner = await tx.query<{ customer_id: string }>(`SELECT customer_id FROM referral_codes WHERE workspace_id = $1 AND code = $2`, [tx.workspaceId, code]);
   if (!owner.rows[0]) throw badRequest('code', `no member has the invite code "${code}"`);
-  const referrer = await memberRoot(tx, Number(owner.rows[0].customer_id));
-  const invitee = await memberRoot(tx, inviteeId);
+  const referrer = await rootOf(tx, Number(owner.rows[0].customer_id));
+  const invitee = await rootOf(tx, inviteeId);
   if (referrer === invitee) throw new AppError(409, 'self_invite', 'invitee_id: a member cannot invite themselves', [{ field: 'invitee_id', message: 'is the inviter' }]);
   await lockAccount(tx, invitee, now);
   const prior = await tx.query(`SELECT * FROM referrals WHERE workspace_id = $1 AND invitee_id = $2`, [tx.workspaceId, invitee]);
@@ -132,8 +133,8 @@ async function qualify(tx: TenantTx, program: Program, r: Referral, now: Date): 
 
 async function reward(tx: TenantTx, program: Program, r: Referral, now: Date): Promise<Referral> {
   const rules = program.referral;
-  const referrer = await memberRoot(tx, r.referrer_id);
-  const invitee = await memberRoot(tx, r.invitee_id);
+  const referrer = await rootOf(tx, r.referrer_id);
+  const invitee = await rootOf(tx, r.invitee_id);
   const entries = [];
   if (rules.referrerPoints > 0) {
     entries.push(await earn(tx, program, referrer, rules.referrerPoints, { sourceType: 'referral', sourceId: String(r.id), key: `referral:${r.id}:referrer`, expiresAt: expiryFor(program, now), detail: { invitee: invitee } }, now));

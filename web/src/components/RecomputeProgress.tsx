@@ -3,7 +3,7 @@
 import { useEffect, useState } from 'react';
 import { Alert, Progress } from 'antd';
 import { api } from '../api.ts';
-import { useLang } from '../i18n.tsx';
+import { useLang } from '../i18n/index.tsx';
 
 export interface RecomputeJob {
   id: number;
@@ -28,7 +28,7 @@ export function RecomputeProgress({ job, onDone }: { job: RecomputeJob | null; o
     setState(job);
     if (!job || job.status === 'done' || job.status === 'failed') return;
     const timer = setInterval(async () => {
-      const j = await api<RecomputeJob>('GET', `/v1/recomputes/${job.id}`).catch(() => null);
+      const j = await api('GET', `/v1/recomputes/${job.id}`).catch(() => null);
       if (!j) return;
       setState(j);
       if (j.status === 'done' || j.status === 'failed') {

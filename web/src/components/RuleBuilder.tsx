@@ -1,7 +1,7 @@
 // Visual editor for the rule language (segments, rule tags, lifecycle stages): nested AND/OR groups of conditions
 // on fields, tags and segments, each of which can be negated.
 import { Button, Card, Input, InputNumber, Select, Space, Switch, Typography } from 'antd';
-import { useLang } from '../i18n.tsx';
+import { useLang } from '../i18n/index.tsx';
 
 export type Rule = any;
 export interface Catalog {

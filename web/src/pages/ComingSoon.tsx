@@ -1,5 +1,5 @@
 import { Result } from 'antd';
-import { useT, type TKey } from '../i18n.tsx';
+import { useT, type TKey } from '../i18n/index.tsx';
 
 export function ComingSoonPage({ titleKey, issue }: { titleKey: TKey; issue: number }) {
   const t = useT();

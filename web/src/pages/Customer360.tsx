@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import { Alert, App, Button, Card, Col, Descriptions, Empty, Input, Modal, Row, Space, Statistic, Table, Tag, Timeline, Typography } from 'antd';
 import { useParams } from 'react-router-dom';
 import { api, dateTime, yuan } from '../api.ts';
-import { useT } from '../i18n.tsx';
+import { useT } from '../i18n/index.tsx';
 import type { Me } from '../main.tsx';
 
 const KIND_COLOR: Record<string, string> = { event: 'blue', order: 'green', refund: 'orange', merge: 'purple', unmerge: 'red' };

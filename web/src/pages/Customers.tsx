@@ -2,7 +2,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { Alert, Button, Card, Empty, Input, Select, Space, Table, Tag } from 'antd';
 import { useNavigate } from 'react-router-dom';
 import { api, dateTime, yuan } from '../api.ts';
-import { useT } from '../i18n.tsx';
+import { useT } from '../i18n/index.tsx';
 
 const SOURCES = ['公众号', '视频号', '抖音直播', '小红书', '门店扫码', '包裹卡', '小程序', '老带新'];
 

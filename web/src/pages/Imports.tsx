@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { Alert, App, Button, Card, Empty, Form, Progress, Select, Space, Statistic, Table, Tag, Typography, Upload } from 'antd';
 import { api, dateTime } from '../api.ts';
-import { useT } from '../i18n.tsx';
+import { useT } from '../i18n/index.tsx';
 
 const STATUS_COLOR: Record<string, string> = { queued: 'default', running: 'processing', done: 'success', failed: 'error' };
 

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import { Alert, App, Button, Card, Col, Empty, Row, Space, Table, Tabs, Typography } from 'antd';
 import { api, dateTime, yuan } from '../api.ts';
-import { useLang } from '../i18n.tsx';
+import { useLang } from '../i18n/index.tsx';
 import { Chart } from '../components/Chart.tsx';
 import { describeRule } from '../components/RuleBuilder.tsx';
 

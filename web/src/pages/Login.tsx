@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { Alert, Button, Card, Form, Input, Typography } from 'antd';
 import { api } from '../api.ts';
-import { useLang, useT } from '../i18n.tsx';
+import { useLang, useT } from '../i18n/index.tsx';
 
 export function LoginPage({ onLoggedIn }: { onLoggedIn(): void }) {
   const t = useT();

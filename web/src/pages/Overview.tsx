@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import { Alert, Card, Col, Empty, Row, Statistic } from 'antd';
 import { api, yuan } from '../api.ts';
-import { useT } from '../i18n.tsx';
+import { useT } from '../i18n/index.tsx';
 import { Chart } from '../components/Chart.tsx';
 
 interface Overview {
@@ -20,7 +20,7 @@ export function OverviewPage() {
   const [data, setData] = useState<Overview | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
-    api<Overview>('GET', '/v1/overview').then(setData, (e) => setError(e.message));
+    api('GET', '/v1/overview').then(setData, (e) => setError(e.message));
   }, []);
   if (error) return <Alert type="error" message={error} />;
   if (!data) return <Card loading />;

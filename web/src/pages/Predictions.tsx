@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import { Alert, App, Button, Card, Col, Descriptions, Empty, Row, Table, Tag, Typography } from 'antd';
 import { api, dateTime, yuan } from '../api.ts';
-import { useLang } from '../i18n.tsx';
+import { useLang } from '../i18n/index.tsx';
 import { Chart } from '../components/Chart.tsx';
 
 const STATUS: Record<string, string> = { active: 'green', superseded: 'default', failed: 'red', insufficient_data: 'orange' };

@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import { Alert, App, Button, Card, Col, Empty, Form, Input, Row, Space, Statistic, Switch, Table, Tag, Typography } from 'antd';
 import { useNavigate, useParams } from 'react-router-dom';
 import { api, dateTime, yuan } from '../api.ts';
-import { useLang } from '../i18n.tsx';
+import { useLang } from '../i18n/index.tsx';
 import { Chart } from '../components/Chart.tsx';
 import { describeRule, RuleBuilder, type Catalog, type Rule } from '../components/RuleBuilder.tsx';
 import { RecomputeProgress, type RecomputeJob } from '../components/RecomputeProgress.tsx';
@@ -10,7 +10,7 @@ import { RecomputeProgress, type RecomputeJob } from '../components/RecomputePro
 export function useCatalog() {
   const [catalog, setCatalog] = useState<Catalog | null>(null);
   useEffect(() => {
-    api<Catalog>('GET', '/v1/segments/fields').then(setCatalog);
+    api('GET', '/v1/segments/fields').then(setCatalog);
   }, []);
   return catalog;
 }

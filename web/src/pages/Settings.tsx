@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import { Alert, App, Button, Card, Form, Input, Select, Space, Table, Tag, Typography } from 'antd';
 import { api, dateTime } from '../api.ts';
-import { useT } from '../i18n.tsx';
+import { useT } from '../i18n/index.tsx';
 
 export function SettingsPage() {
   const t = useT();

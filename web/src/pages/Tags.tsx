@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import { App, Button, Card, Drawer, Empty, Form, Input, Select, Space, Statistic, Table, Tabs, Tag, Typography } from 'antd';
 import { api, dateTime } from '../api.ts';
-import { useLang } from '../i18n.tsx';
+import { useLang } from '../i18n/index.tsx';
 import { describeRule, RuleBuilder, type Rule } from '../components/RuleBuilder.tsx';
 import { useCatalog, useLiveCount } from './Segments.tsx';
 

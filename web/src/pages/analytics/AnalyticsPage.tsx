@@ -2,7 +2,7 @@
 // date range and set of filters.
 import { useState } from 'react';
 import { Tabs } from 'antd';
-import { useLang } from '../../i18n.tsx';
+import { useLang } from '../../i18n/index.tsx';
 import { defaultQuery, FilterBar, type Query } from './shared.tsx';
 import { MetricsTab } from './MetricsTab.tsx';
 import { FunnelTab } from './FunnelTab.tsx';

@@ -4,7 +4,7 @@
 import { useEffect, useState } from 'react';
 import { Alert, App, Button, Card, Col, DatePicker, Descriptions, Drawer, Empty, Form, Input, InputNumber, Progress, Radio, Row, Select, Space, Statistic, Switch, Table, Tag, Typography } from 'antd';
 import { api, ApiError, dateTime } from '../../api.ts';
-import { useLang } from '../../i18n.tsx';
+import { useLang } from '../../i18n/index.tsx';
 import { Chart } from '../../components/Chart.tsx';
 
 const STATUS_COLOUR: Record<string, string> = { running: 'blue', scheduled: 'gold', paused: 'orange', completed: 'green', cancelled: 'default' };

@@ -4,7 +4,7 @@
 import { useEffect, useState } from 'react';
 import { Alert, App, Button, Card, Col, Form, Input, InputNumber, Row, Select, Space, Switch, Table, Tag, Typography } from 'antd';
 import { api, ApiError, dateTime } from '../../api.ts';
-import { useLang } from '../../i18n.tsx';
+import { useLang } from '../../i18n/index.tsx';
 
 const KINDS = [
   { value: 'inbox', zh: '控制台收件箱（演示）', en: 'Console inbox (demo)' },

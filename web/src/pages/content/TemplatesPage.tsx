@@ -4,7 +4,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { Alert, App, Button, Card, Col, Empty, Form, Input, InputNumber, List, Row, Select, Space, Tag, Typography } from 'antd';
 import { api, ApiError } from '../../api.ts';
-import { useLang } from '../../i18n.tsx';
+import { useLang } from '../../i18n/index.tsx';
 
 const SMS_KINDS = ['aliyun_sms', 'tencent_sms'];
 const blank = { key: '', name: '', channel: 'inbox', subject: null, body: '{{ customer.name }}，您好！', variants: [], sms: null };

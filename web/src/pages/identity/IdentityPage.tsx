@@ -3,7 +3,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { Alert, App, Button, Card, Col, Descriptions, Empty, Progress, Row, Space, Table, Tabs, Tag, Typography } from 'antd';
 import { api, dateTime } from '../../api.ts';
-import { useLang } from '../../i18n.tsx';
+import { useLang } from '../../i18n/index.tsx';
 import { Chart } from '../../components/Chart.tsx';
 import { ThresholdsCard } from './Thresholds.tsx';
 import { ReviewQueue } from './ReviewQueue.tsx';

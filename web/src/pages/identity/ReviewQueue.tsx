@@ -4,7 +4,7 @@ import { useEffect, useState } from 'react';
 import { App, Button, Card, Col, Empty, Pagination, Progress, Row, Space, Table, Tag, Typography } from 'antd';
 import { Link } from 'react-router-dom';
 import { api, dateTime, yuan } from '../../api.ts';
-import { useLang } from '../../i18n.tsx';
+import { useLang } from '../../i18n/index.tsx';
 import { fieldName, PROFILE_FIELDS } from './fields.ts';
 
 const PAGE = 10;

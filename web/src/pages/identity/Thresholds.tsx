@@ -4,7 +4,7 @@
 import { useEffect, useState } from 'react';
 import { Alert, App, Button, Card, Empty, Form, InputNumber, Space, Typography } from 'antd';
 import { api, ApiError } from '../../api.ts';
-import { useLang } from '../../i18n.tsx';
+import { useLang } from '../../i18n/index.tsx';
 import { Chart } from '../../components/Chart.tsx';
 
 interface Expected { threshold: number; pairs: number; precision: number; recall: number }

@@ -8,7 +8,7 @@ import { useParams } from 'react-router-dom';
 import { Background, Controls, Handle, Position, ReactFlow, useReactFlow, type Connection, type Edge, type Node, type NodeProps, type NodeChange, applyNodeChanges } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
 import { api, ApiError, yuan } from '../../api.ts';
-import { useLang } from '../../i18n.tsx';
+import { useLang } from '../../i18n/index.tsx';
 import { useCatalog } from '../Segments.tsx';
 import { exitsOf, layout, NODE_TYPES, newNode, summary, toFlow, TRIGGER_ID, withTarget, type Definition, type JourneyNode } from './graph.ts';
 import { NodeForm, TriggerForm, type Choices } from './NodeForm.tsx';

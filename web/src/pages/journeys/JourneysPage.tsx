@@ -4,7 +4,7 @@ import { useEffect, useState } from 'react';
 import { App, Button, Card, Col, Empty, Row, Table, Tag, Typography } from 'antd';
 import { useNavigate } from 'react-router-dom';
 import { api, dateTime } from '../../api.ts';
-import { useLang } from '../../i18n.tsx';
+import { useLang } from '../../i18n/index.tsx';
 
 const STATUS_COLOUR: Record<string, string> = { live: 'green', paused: 'orange', draft: 'default' };
 

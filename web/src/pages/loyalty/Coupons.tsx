@@ -3,7 +3,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { App, Button, Card, Empty, Form, Input, InputNumber, Modal, Progress, Select, Space, Table, Tag } from 'antd';
 import { api } from '../../api.ts';
-import { useLang } from '../../i18n.tsx';
+import { useLang } from '../../i18n/index.tsx';
 import { fieldErrors } from './LoyaltyPage.tsx';
 
 export function CouponsTab({ canManage }: { canManage: boolean }) {

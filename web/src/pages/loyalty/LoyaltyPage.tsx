@@ -3,7 +3,7 @@
 import { useEffect, useState } from 'react';
 import { App, Card, Col, Empty, Row, Statistic, Tabs } from 'antd';
 import { api } from '../../api.ts';
-import { useLang } from '../../i18n.tsx';
+import { useLang } from '../../i18n/index.tsx';
 import { Chart } from '../../components/Chart.tsx';
 import { ProgrammeCard } from './Programme.tsx';
 import { MembersTab } from './Members.tsx';

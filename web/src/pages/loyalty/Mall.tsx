@@ -2,7 +2,7 @@
 import { useEffect, useState } from 'react';
 import { App, Button, Card, Empty, Form, Input, InputNumber, Modal, Select, Space, Table, Tag } from 'antd';
 import { api, dateTime, yuan } from '../../api.ts';
-import { useLang } from '../../i18n.tsx';
+import { useLang } from '../../i18n/index.tsx';
 import { fieldErrors } from './LoyaltyPage.tsx';
 
 export function MallTab({ canManage }: { canManage: boolean }) {

@@ -2,7 +2,7 @@
 import { useEffect, useState } from 'react';
 import { App, Descriptions, Drawer, Empty, Select, Space, Table, Tag, Typography } from 'antd';
 import { api, dateTime } from '../../api.ts';
-import { useLang } from '../../i18n.tsx';
+import { useLang } from '../../i18n/index.tsx';
 
 const KIND_COLOR: Record<string, string> = { earn: 'green', redeem: 'blue', hold: 'gold', release: 'cyan', reverse: 'volcano', expire: 'default', adjust: 'purple' };
 

@@ -3,7 +3,7 @@
 import { useState } from 'react';
 import { Alert, App, Button, Card, Form, InputNumber, Select, Space, Switch, Table, Typography } from 'antd';
 import { api } from '../../api.ts';
-import { useLang } from '../../i18n.tsx';
+import { useLang } from '../../i18n/index.tsx';
 import { fieldErrors } from './LoyaltyPage.tsx';
 
 export function ProgrammeCard({ program, canEdit, onSaved }: { program: any; canEdit: boolean; onSaved(): void }) {

@@ -3,7 +3,7 @@
 import { useEffect, useState } from 'react';
 import { App, Button, Card, Col, Empty, Row, Space, Table, Tag } from 'antd';
 import { api, dateTime } from '../../api.ts';
-import { useLang } from '../../i18n.tsx';
+import { useLang } from '../../i18n/index.tsx';
 
 const REASONS: Record<string, [string, string]> = {
   same_device: ['同一设备', 'Same device'], phone_pattern: ['连号手机', 'Consecutive phone numbers'],

@@ -1,5 +1,6 @@
-// After a key rotation: re-encrypt every stored PII value that was sealed with an older key, in pages.
-import type { AppContext } from '../context.ts';
+// After a key rotation: re-encrypt identity's stored PII (identifier values, profile fields) that was sealed with an
+// older key, in pages. Joined to the kernel's `reseal` hook point (`siyu pii rotate`).
+import type { AppContext } from '../kernel/context.ts';
 
 export async function reencryptAll(ctx: AppContext): Promise<{ identities: number; profiles: number }> {
   let identities = 0;

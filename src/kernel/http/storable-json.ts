@@ -2,8 +2,8 @@
 // kernel/storable-json.ts) before validation, so a NUL character gets a 400 naming its field instead of a failed
 // transaction. Batch routes that answer per item check each item themselves: `config: { checkEachItem: true }`.
 import type { FastifyInstance } from 'fastify';
-import { AppError } from '../kernel/errors.ts';
-import { unstorable } from '../kernel/storable-json.ts';
+import { AppError } from '../errors.ts';
+import { unstorable } from '../storable-json.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {

@@ -3,9 +3,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { assertPublicUrl, isPrivateAddress, UnsafeUrlError } from '../kernel/net/ssrf.ts';
-import { quietUntil } from './quiet-hours.ts';
-import { chiSquareSurvival, diffInterval, sampleRatio } from '../journeys/stats.ts';
-import { matchesFilters } from '../journeys/definition.ts';
+import { quietUntil } from '../messaging/quiet-hours.ts';
+import { chiSquareSurvival, diffInterval, sampleRatio } from './stats.ts';
+import { matchesFilters } from './definition.ts';
 
 describe('messaging rules', () => {
   it('refuses private, loopback, link-local and mapped addresses', async () => {

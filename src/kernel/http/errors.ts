@@ -1,6 +1,6 @@
 // One error shape for every 4xx/5xx: { error: { code, message, problems: [{ field, message }] } }.
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { AppError } from '../kernel/errors.ts';
+import { AppError } from '../errors.ts';
 
 export function registerErrorHandler(app: FastifyInstance) {
   app.setErrorHandler((err: FastifyError & { validation?: any[]; validationContext?: string }, req, reply) => {

@@ -1,6 +1,7 @@
 // The rule language shared by segments and rule tags: boolean trees over profile attributes, order facts,
 // computed traits, tags and other segments. Declared once with Zod; the OpenAPI document and console use it too.
 import { z } from 'zod';
+import type { UsageTarget } from '../kernel/module.ts';
 
 export const COMPARE_OPS = ['eq', 'neq', 'gt', 'gte', 'lt', 'lte', 'between', 'in', 'not_in', 'contains', 'exists', 'not_exists'] as const;
 /** Time operators: their truth changes as the clock moves, so the scheduler re-checks them at each customer's boundary. */
@@ -35,7 +36,7 @@ export const ruleSchema: z.ZodType<Rule> = z.lazy(() =>
     z.object({ tag: z.string().min(1), has: z.boolean().default(true) }).strict(),
     z.object({ segment: z.string().min(1), member: z.boolean().default(true) }).strict(),
   ]),
-);
+).meta({ id: 'Rule', description: 'A boolean tree of conditions on fields, tags and segments' });
 
 export const isAll = (r: Rule): r is { all: Rule[] } => 'all' in r;
 export const isAny = (r: Rule): r is { any: Rule[] } => 'any' in r;
@@ -54,11 +55,24 @@ export function conditions(rule: Rule, out: (FieldCondition | TagCondition | Seg
   return out;
 }
 
-export function references(rule: Rule, out = { tags: new Set<string>(), segments: new Set<string>(), fields: new Set<string>() }) {
+export interface References {
+  tags: Set<string>;
+  segments: Set<string>;
+  fields: Set<string>;
+}
+
+export function references(rule: Rule, out: References = { tags: new Set<string>(), segments: new Set<string>(), fields: new Set<string>() }): References {
   for (const c of conditions(rule)) {
     if (isTag(c)) out.tags.add(c.tag);
     else if (isSegment(c)) out.segments.add(c.segment);
     else out.fields.add(c.field);
   }
   return out;
+}
+
+/** Whether a definition with these references reads `target` (a tag or segment never counts as reading itself). */
+export function readsTarget(refs: References, target: UsageTarget, self?: { kind: string; key: string }): boolean {
+  if (target.tag && refs.tags.has(target.tag) && !(self?.kind === 'tag' && self.key === target.tag)) return true;
+  if (target.segment && refs.segments.has(target.segment) && !(self?.kind === 'segment' && self.key === target.segment)) return true;
+  return target.field ? refs.fields.has(target.field) : false;
 }

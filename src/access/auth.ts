@@ -1,39 +1,22 @@
-// Request authentication, declared per route: `config: { auth: 'write' | 'manage' | 'public' }`.
-//  write  — tracking write key as HTTP basic auth username (Segment's convention) or `writeKey` in the body;
-//  manage — operator session cookie or `Authorization: Bearer <secret key>`.
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+// Who is calling. Derived from the route's declared permission (guard.ts):
+//  'tracking' — a write key as HTTP basic auth username (Segment's convention) or `writeKey` in the body (a secret key works too);
+//  a permission — an operator session cookie or `Authorization: Bearer <secret key>`;
+//  'public'   — nobody in particular.
+import type { FastifyRequest } from 'fastify';
 import type { AppContext } from '../kernel/context.ts';
-import type { Actor } from '../access/actor.ts';
-import { findApiKey, findSession } from '../access/workspaces.ts';
-import { can, type Permission } from '../access/roles.ts';
+import type { Actor } from './actor.ts';
+import { findApiKey, findSession } from './workspaces.ts';
+import { can, type Permission } from './roles.ts';
 import { AppError, forbidden, unauthorized } from '../kernel/errors.ts';
 import { CredentialCache } from './credential-cache.ts';
 
 export const SESSION_COOKIE = 'siyu_session';
 
-declare module 'fastify' {
-  interface FastifyRequest {
-    actor: Actor | null;
-  }
-  interface FastifyContextConfig {
-    auth?: 'write' | 'manage' | 'public';
-  }
-}
-
 type FoundKey = NonNullable<Awaited<ReturnType<typeof findApiKey>>>;
 /** Keys seen recently; revoking a key clears it (apiKeys.clear() in the access routes). */
 export const apiKeys = new CredentialCache<FoundKey>();
 
-export function registerAuth(app: FastifyInstance, ctx: AppContext) {
-  app.decorateRequest('actor', null);
-  app.addHook('preValidation', async (req) => {
-    const mode = req.routeOptions.config?.auth ?? 'public';
-    if (mode === 'public') return;
-    req.actor = mode === 'write' ? await writeActor(ctx, req) : await manageActor(ctx, req);
-  });
-}
-
-async function writeActor(ctx: AppContext, req: FastifyRequest): Promise<Actor> {
+export async function writeActor(ctx: AppContext, req: FastifyRequest): Promise<Actor> {
   const header = req.headers.authorization;
   let key: string | undefined;
   if (header?.startsWith('Basic ')) key = Buffer.from(header.slice(6), 'base64').toString('utf8').split(':')[0];
@@ -46,7 +29,7 @@ async function writeActor(ctx: AppContext, req: FastifyRequest): Promise<Actor> 
   return { type: 'api_key', id: found.id, workspaceId: found.workspace_id, role: found.kind === 'secret' ? found.role : 'operator' };
 }
 
-async function manageActor(ctx: AppContext, req: FastifyRequest): Promise<Actor> {
+export async function manageActor(ctx: AppContext, req: FastifyRequest): Promise<Actor> {
   const header = req.headers.authorization;
   if (header?.startsWith('Bearer ')) {
     const secret = header.slice(7);
@@ -58,14 +41,19 @@ async function manageActor(ctx: AppContext, req: FastifyRequest): Promise<Actor>
   if (!token) throw unauthorized('Not signed in: log in to the console or send Authorization: Bearer <secret key>');
   const session = await findSession(ctx.db, token);
   if (!session) throw unauthorized('Session expired: log in again');
-  return { type: 'operator', id: session.operator_id, workspaceId: session.workspace_id, role: session.role };
+  return {
+    type: 'operator', id: session.operator_id, workspaceId: session.workspace_id, role: session.role,
+    operator: { email: session.email, name: session.name, locale: session.locale },
+  };
 }
 
+/** The caller of a route that declares a permission or 'tracking'. */
 export function actorOf(req: FastifyRequest): Actor {
-  if (!req.actor) throw new AppError(500, 'no_actor', 'route is missing an auth mode');
+  if (!req.actor) throw new AppError(500, 'no_actor', 'route declares no permission');
   return req.actor;
 }
 
+/** For a second check inside a handler (e.g. PII reveal on a route readable by more roles). */
 export function requirePermission(req: FastifyRequest, permission: Permission): Actor {
   const actor = actorOf(req);
   if (!can(actor.role, permission)) throw forbidden(`Your role (${actor.role}) may not ${permission.replace(':', ' ')}`);
