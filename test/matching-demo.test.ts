@@ -61,6 +61,8 @@ for (const engine of ENGINES) {
         return r.status === 'done' || r.status === 'failed' ? r : null;
       }, 180_000);
       assert.equal(done.status, 'done', done.error);
+      assert.ok(done.stats.candidatePairs > 1000, `the run compared people: ${JSON.stringify(done.stats)}`);
+      if (process.env.SHOW_STATS) console.log(JSON.stringify(done.stats));
 
       const { rows: merges } = await withTenant(t.platform.ctx.db, t.ws.id, (tx) => tx.query<{ winner_id: string; loser_id: string; evidence: { fields: { field: string; label: string; weight: number }[] } }>(
         `SELECT winner_id, loser_id, evidence FROM merges WHERE workspace_id = $1 AND evidence->>'kind' = 'probabilistic' AND (evidence->>'runId')::bigint = $2`,
