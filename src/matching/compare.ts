@@ -13,7 +13,7 @@ export interface Comparator {
   compare(a: string, b: string): number;
 }
 
-const nameLevels = ['different', 'similar (JW ≥ 0.80)', 'very similar (JW ≥ 0.92)', 'exact'];
+const nameLevels = ['different', 'similar', 'very similar', 'exact'];
 function compareNamePart(a: string, b: string): number {
   if (a === b) return 3;
   const jw = jaroWinkler(a, b);
