@@ -13,6 +13,7 @@ import type { LinkJob, LinkWorkerMessage } from './link-worker.ts';
 import { loadMergedAway, loadProfilePage, toPersonRecord } from './profiles.ts';
 import type { PersonRecord } from './record.ts';
 import { loadSettings, saveFit } from './settings.ts';
+import { undoInProgress, undoOnce } from './undo.ts';
 import { replaceValueCounts } from './value-counts.ts';
 
 const PAGE = 5000;
@@ -21,6 +22,8 @@ export async function queueRun(ctx: AppContext, workspaceId: string, createdBy: 
   return withTenant(ctx.db, workspaceId, async (tx) => {
     const active = await tx.query<{ id: string }>(`SELECT id FROM match_runs WHERE workspace_id = $1 AND status IN ('queued','running') LIMIT 1`, [workspaceId]);
     if (active.rows[0]) throw new AppError(409, 'run_in_progress', `matching run ${active.rows[0].id} is still in progress; wait for it to finish`);
+    const undoing = await undoInProgress(tx);
+    if (undoing) throw new AppError(409, 'undo_in_progress', `matching run ${undoing} is being undone; start a new run when that is finished`);
     const { rows } = await tx.query(`INSERT INTO match_runs (workspace_id, created_by) VALUES ($1, $2) RETURNING *`, [workspaceId, createdBy]);
     return rows[0];
   });
@@ -41,7 +44,12 @@ export class MatchRunner {
     return this.poller.stop();
   }
 
+  /** One piece of matching work: a queued run, else a queued undo of one. */
   async runOnce(): Promise<boolean> {
+    return (await this.runNext()) || (await undoOnce(this.ctx, this.opts.leaseMs));
+  }
+
+  private async runNext(): Promise<boolean> {
     const { rows } = await this.ctx.db.query<{ workspace_id: string; id: string }>(
       `UPDATE match_runs SET status = 'running', started_at = COALESCE(started_at, now()), lease_until = now() + $1 * interval '1 millisecond'
         WHERE (workspace_id, id) = (SELECT workspace_id, id FROM match_runs
@@ -134,6 +142,7 @@ export class MatchRunner {
         for (const pair of result.clusterPairs[k]) {
           const merged = await mergePair(tx, describePair(pair, 'batch', runId), pair.a, pair.b, 'matcher');
           if (merged) {
+            await tx.query(`INSERT INTO match_run_merges (workspace_id, run_id, merge_id) VALUES ($1, $2, $3)`, [ws, runId, merged.mergeId]);
             merges++;
             touched.push(merged.winner, merged.loser);
           }

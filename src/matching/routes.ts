@@ -13,6 +13,7 @@ import { queueRun } from './batch.ts';
 import { fieldWeights, Scorer } from './scorer.ts';
 import { prepareForMatching, scoreCandidates } from './realtime.ts';
 import { loadSettings, saveThresholds } from './settings.ts';
+import { registerRunRoutes } from './run-routes.ts';
 
 const id = z.object({ id: z.coerce.number().int().positive() });
 
@@ -74,6 +75,7 @@ function reviewView(
 
 export function registerMatchingRoutes(app: FastifyInstance, ctx: AppContext) {
   const r = app.withTypeProvider<ZodTypeProvider>();
+  registerRunRoutes(app, ctx);
 
   r.get('/v1/identity/matching', {
     config: { auth: 'manage' },
