@@ -86,6 +86,7 @@ export function registerMatchingRoutes(app: FastifyInstance, ctx: AppContext) {
       const s = await loadSettings(tx);
       const lastRun = await tx.query(`SELECT * FROM match_runs WHERE workspace_id = $1 ORDER BY id DESC LIMIT 1`, [actor.workspaceId]);
       const pending = await tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM match_reviews WHERE workspace_id = $1 AND status = 'pending'`, [actor.workspaceId]);
+      const profiles = await tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM customers WHERE workspace_id = $1 AND merged_into IS NULL AND pii <> '{}'`, [actor.workspaceId]);
       return {
         thresholds: s.thresholds,
         fittedAt: s.fittedAt,
@@ -97,6 +98,8 @@ export function registerMatchingRoutes(app: FastifyInstance, ctx: AppContext) {
         commonValues: s.commonValues,
         lastRun: lastRun.rows[0] ?? null,
         pendingReviews: pending.rows[0].n,
+        /** Profiles a full run would compare (live, with personal data). */
+        profiles: profiles.rows[0].n,
       };
     });
   });
