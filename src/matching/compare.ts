@@ -68,7 +68,7 @@ export const COMPARATORS: Record<MatchField, Comparator> = {
 
 /**
  * Whole addresses. One written in full and one shortened (without the district, the estate, the flat or a trailing
- * word) are similar, and so is a typo. Chinese addresses have no spaces to split words on and share long prefixes
+ * word) are similar, and so is a typo in the words. Chinese addresses have no spaces to split words on and share long prefixes
  * between neighbours (上海市浦东新区世纪大道…), so they are compared by containment and edit distance, not by
  * Jaro–Winkler, which rewards a shared prefix.
  */
@@ -78,6 +78,9 @@ function compareAddress(a: string, b: string): number {
     const [x, y] = [a.replace(/ /g, ''), b.replace(/ /g, '')];
     const [short, long] = x.length <= y.length ? [x, y] : [y, x];
     if (short.length >= 6 && long.includes(short)) return 1;
+    // Neighbours differ in a number (和平路484号 / 489号), so numbers must be the same; the words may have a typo.
+    const numbers = (s: string) => s.match(/\d+/g)?.join(' ') ?? '';
+    if (numbers(x) !== numbers(y)) return 0;
     return editDistance(x, y, 2) <= (short.length >= 10 ? 2 : 1) ? 1 : 0;
   }
   if (tokenSimilarity(a, b) >= 0.8) return 1;
@@ -111,9 +114,9 @@ export function compareRecords(a: PreparedRecord, b: PreparedRecord, out = new I
   } else if (ag && as && bg && bs && out[0] + out[1] < 6) {
     const g = partLevel(a, 'given', b, 'surname');
     const s = partLevel(a, 'surname', b, 'given');
-    // Only one part agreeing crosswise is a shared surname read as a given name on one side (梦赵 / 赵敏瑶), not a
-    // swapped name: it counts as the surname, never as a given name that agrees.
-    if (g + s > out[0] + out[1]) [out[0], out[1]] = g >= 1 && s >= 1 ? [g, s] : [Math.min(g, s), Math.max(g, s)];
+    // Read crosswise, which part is the given name is unknown: the weaker agreement counts as the given name's, so
+    // a shared surname read as a given name on one side (梦赵 / 赵敏瑶, 诗黄 / 黄杰诗) never passes for one.
+    if (g + s > out[0] + out[1]) [out[0], out[1]] = [Math.min(g, s), Math.max(g, s)];
   } else if ((ag === undefined) !== (as === undefined) && bg && bs) {
     const part = ag === undefined ? 'surname' : 'given';
     singleAgainstFull(partLevel(a, part, b, 'given'), partLevel(a, part, b, 'surname'), out);
@@ -128,18 +131,16 @@ type NamePartKey = 'given' | 'surname';
 
 /**
  * A Chinese name written given name first (杰晨李 for 李杰晨, as a form with separate 名 and 姓 boxes exports it) is
- * read with the wrong surname, so the parts do not line up; the same syllables in rotated order are the same name.
+ * read with the wrong surname, so the parts do not line up: the same characters in rotated order are the same name.
+ * Characters, not sounds: 林晨晶 and 陈晶琳 are rotations of the same syllables and two different people.
  */
 function sameCharactersRotated(a: PreparedRecord, b: PreparedRecord): boolean {
-  const x = fullSyllables(a);
-  const y = fullSyllables(b);
-  if (!x || !y || x.length !== y.length || x.length < 2) return false;
-  const joined = y.join(' ');
-  for (let k = 1; k < x.length; k++) if ([...x.slice(k), ...x.slice(0, k)].join(' ') === joined) return true;
+  const [x, y] = [a.hanzi, b.hanzi];
+  if (!x || !y || x.length !== y.length || x.length < 2 || x === y) return false;
+  for (let k = 1; k < x.length; k++) if (x.slice(k) + x.slice(0, k) === y) return true;
   return false;
 }
 
-const fullSyllables = (r: PreparedRecord) => (r.syllables ? [...(r.syllables.surname ?? []), ...(r.syllables.given ?? [])] : null);
 
 /** One name part of a against one of b: syllable by syllable when both are Chinese, else as strings. */
 function partLevel(a: PreparedRecord, ap: NamePartKey, b: PreparedRecord, bp: NamePartKey): number {
@@ -158,9 +159,10 @@ function singleAgainstFull(asGiven: number, asSurname: number, out: Int8Array) {
 /**
  * Chinese name parts, one syllable per character. Pinyin strings are short and alike ("jing" / "jin",
  * "yiting" / "yining"), so Jaro–Winkler calls different names similar; syllables tell what differs. Exact: the
- * same sounds (homophones typed by the pinyin IME are the same name). Very similar: one syllable differs only in
- * sounds people confuse (zh/z, ing/in, n/l). Similar: one character of two or more differs, or one was dropped —
- * also what siblings' names look like (王静怡 / 王静雯), so it is weak evidence. Otherwise different.
+ * same sounds (homophones typed by the pinyin IME are the same name). Similar: syllables that differ only in sounds
+ * people confuse (zh/z, ing/in, n/l), one character of two or more different, or one dropped — also what relatives'
+ * names look like (王静怡 / 王静雯, 黄欣琳 / 黄欣玲), so it is weak evidence and never "very similar". Otherwise
+ * different.
  */
 export function compareSyllables(a: string[], b: string[]): number {
   if (a.join('') === b.join('')) return 3;
@@ -172,7 +174,8 @@ export function compareSyllables(a: string[], b: string[]): number {
       differ++;
       if (fuzzySyllable(a[i]) !== fuzzySyllable(b[i])) fuzzy = false;
     }
-    if (fuzzy) return 2;
+    // Confused sounds (欣琳 xinlin / 欣玲 xinling) are a typo or a relative's name: similar, not more.
+    if (fuzzy) return 1;
     return differ === 1 && a.length >= 2 ? 1 : 0;
   }
   const [short, long] = a.length < b.length ? [a, b] : [b, a];

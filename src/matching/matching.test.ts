@@ -123,8 +123,9 @@ describe('Chinese names and addresses', () => {
   };
   it('compares given names syllable by syllable', () => {
     assert.equal(compareSyllables(['jing', 'yi'], ['jing', 'yi']), 3);
-    assert.equal(compareSyllables(['jing'], ['jin']), 2, 'ing/in are confused');
-    assert.equal(compareSyllables(['zhi', 'hao'], ['zi', 'hao']), 2, 'zh/z are confused');
+    assert.equal(compareSyllables(['jing', 'yi'], ['jin', 'yi']), 1, 'ing/in are confused: a typo, or a relative');
+    assert.equal(compareSyllables(['ling'], ['ning']), 1);
+    assert.equal(compareSyllables(['zhi', 'hao'], ['zi', 'hao']), 1, 'zh/z are confused');
     assert.equal(compareSyllables(['jing', 'yi'], ['jing', 'wen']), 1, 'one character of two: siblings look like this');
     assert.equal(compareSyllables(['wei'], ['wen']), 0, 'one character that differs is a different name');
     assert.equal(compareSyllables(['jing', 'yi'], ['jing']), 1);
@@ -134,7 +135,9 @@ describe('Chinese names and addresses', () => {
   });
   it('reads a name written given name first, and never lets one crosswise agreement pass for a given name', () => {
     assert.deepEqual(names('李杰晨', '杰晨李'), [3, 3]);
+    assert.notDeepEqual(names('林晨晶', '陈晶琳'), [3, 3], 'the same sounds rotated, but other characters');
     assert.deepEqual(names('梦赵', '赵敏瑶'), [0, 3], 'only the surname agrees');
+    assert.deepEqual(names('诗黄', '黄杰诗'), [1, 3], 'read crosswise, the weaker agreement is the given name\'s');
     assert.deepEqual(names('Jingyi Wang', '王静怡'), [3, 3]);
   });
   it('finds shortened and mistyped Chinese addresses similar, neighbours on one road different', () => {
@@ -145,6 +148,8 @@ describe('Chinese names and addresses', () => {
     assert.equal(addr(full, '浦东新区世纪大道188号'), 1, 'without the flat');
     assert.equal(addr(full, '浦東新區世紀大道188號陽光花園3棟1202室'), 2, 'traditional characters');
     assert.equal(addr(full, '浦东新区世纪大道26号锦绣苑5栋801室'), 0, 'a neighbour');
+    assert.equal(addr('鼓楼区和平路484号703室', '鼓楼区和平路489号503室'), 0, 'a neighbour two digits away');
+    assert.equal(addr(full, '浦东新区世紀大到188号阳光花园3栋1202室'), 1, 'a typo in the words');
     assert.equal(addr('30 learmonth drive wallace heights', '30 learmonth drive'), 1);
   });
 });

@@ -29,6 +29,8 @@ export interface NameParts {
   surname: string | null;
   /** For names written in Chinese characters: the pinyin syllable of each character, per part. */
   syllables?: { given: string[]; surname: string[] };
+  /** The characters themselves (simplified), as written. */
+  hanzi?: string;
 }
 
 /** Chinese name (already simplified) to surname and given name in toneless pinyin, reading surnames as surnames (单 → shan). */
@@ -39,7 +41,7 @@ export function chineseName(name: string): NameParts {
   const syllables = pinyin(han, { toneType: 'none', type: 'array', surname: 'head', v: true }) as string[];
   const surname = syllables.slice(0, cut);
   const given = syllables.slice(cut);
-  return { surname: surname.join('') || null, given: given.join('') || null, syllables: { surname, given } };
+  return { surname: surname.join('') || null, given: given.join('') || null, syllables: { surname, given }, hanzi: han };
 }
 
 /** Splits a full name: Chinese by surname; Latin "given surname" (or "surname, given"). */
@@ -57,12 +59,13 @@ export function splitFullName(full: string): NameParts {
 }
 
 /** A single name part (given name or surname) as it is compared: pinyin for Chinese, letters only otherwise. */
-export function namePart(raw: string | null | undefined): { value: string; syllables?: string[] } | null {
+export function namePart(raw: string | null | undefined): { value: string; syllables?: string[]; hanzi?: string } | null {
   const n = normalizeText(raw);
   if (!n) return null;
   if (hasHan(n)) {
-    const syllables = pinyin(n.replace(/[^\u3400-\u9fff]/g, ''), { toneType: 'none', type: 'array', v: true }) as string[];
-    return syllables.length ? { value: syllables.join(''), syllables } : null;
+    const hanzi = n.replace(/[^\u3400-\u9fff]/g, '');
+    const syllables = pinyin(hanzi, { toneType: 'none', type: 'array', v: true }) as string[];
+    return syllables.length ? { value: syllables.join(''), syllables, hanzi } : null;
   }
   const letters = n.replace(/[^a-z ]/g, '').replace(/\s+/g, ' ').trim();
   return letters ? { value: letters } : null;

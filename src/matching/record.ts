@@ -42,6 +42,8 @@ export interface PreparedRecord {
   excluded: { field: MatchField; reason: string }[];
   /** Name parts written in Chinese characters, one pinyin syllable per character (compared syllable by syllable). */
   syllables?: { given?: string[]; surname?: string[] };
+  /** A Chinese name's characters (simplified) in the order written. */
+  hanzi?: string;
   /** How common each of its values is (frequencies.ts), once counted. */
   shares?: Float32Array;
 }
@@ -57,9 +59,10 @@ export function prepareRecord(r: PersonRecord, today: Date): PreparedRecord {
   const s = namePart(r.surname);
   let [given, surname] = [g?.value ?? null, s?.value ?? null];
   let syllables: PreparedRecord['syllables'] = g?.syllables || s?.syllables ? { given: g?.syllables, surname: s?.syllables } : undefined;
+  let hanzi = g?.hanzi || s?.hanzi ? `${s?.hanzi ?? ''}${g?.hanzi ?? ''}` : undefined;
   if (!given && !surname && r.name) {
     const parts = splitFullName(r.name);
-    [given, surname, syllables] = [parts.given, parts.surname, parts.syllables];
+    [given, surname, syllables, hanzi] = [parts.given, parts.surname, parts.syllables, parts.hanzi];
   }
   set('given', given);
   set('surname', surname);
@@ -96,6 +99,7 @@ export function prepareRecord(r: PersonRecord, today: Date): PreparedRecord {
     surnameCode: phonetic(values.surname),
     excluded,
     ...(syllables ? { syllables } : {}),
+    ...(hanzi ? { hanzi } : {}),
   };
 }
 

@@ -129,9 +129,11 @@ class PeopleDrawer {
     const years = { spouse: [year - 5, year + 5], child: [year + 22, year + 35], parent: [year - 35, year - 22], sibling: [year - 6, year + 6] }[relation];
     const surname = relation === 'spouse' ? this.surname() : p.surname;
     // Siblings often share a generation character (字辈): 王静怡 and 王静雯.
-    // Nobody is named exactly like a parent, child or sibling (a naming taboo): draw again until the names differ.
+    // Nobody is named like a parent, child or sibling (a naming taboo; siblings' names also sound different): draw
+    // again until the names sound different.
+    const sound = (g: string) => pinyin(g, { toneType: 'none', separator: '' });
     let given = p.given;
-    while (given === p.given) given = relation === 'sibling' && p.given.length === 2 && r.chance(0.5) ? p.given[0] + r.pick(GIVEN) : this.given();
+    while (sound(given) === sound(p.given)) given = relation === 'sibling' && p.given.length === 2 && r.chance(0.5) ? p.given[0] + r.pick(GIVEN) : this.given();
     return {
       ...p,
       surname, given,
