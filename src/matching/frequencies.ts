@@ -18,89 +18,113 @@ export const SLOT_GIVEN_EITHER = FIELD_COUNT + PLACE_MASKS + 1;
 export const SLOT_SURNAME_EITHER = SLOT_GIVEN_EITHER + 1;
 export const SHARE_SLOTS = SLOT_SURNAME_EITHER + 1;
 
-const GIVEN = MATCH_FIELDS.indexOf('given');
-const SURNAME = MATCH_FIELDS.indexOf('surname');
-
-/** Every counted key of a record: its value per field, each combination of its place values, its name parts crosswise. */
-export function frequencyKeys(r: PreparedRecord): { slot: number; family: string; key: string }[] {
-  const out: { slot: number; family: string; key: string }[] = [];
-  MATCH_FIELDS.forEach((f, i) => {
-    const v = r.values[f];
-    if (v !== undefined) out.push({ slot: i, family: f, key: `${f}\u0001${v}` });
-  });
-  for (let mask = 1; mask <= PLACE_MASKS; mask++) {
-    const vals: string[] = [];
-    for (let k = 0; k < PLACE_FIELDS.length; k++) {
-      if (!(mask & (1 << k))) continue;
-      const v = r.values[PLACE_FIELDS[k]];
-      if (v === undefined) break;
-      vals.push(v);
-    }
-    if (vals.length === bitCount(mask)) out.push({ slot: SLOT_PLACE + mask, family: `place${mask}`, key: `place${mask}\u0001${vals.join('\u0001')}` });
-  }
-  // A given name compared with a surname (swapped order) is as common as the commoner reading.
-  if (r.values.given) out.push({ slot: SLOT_GIVEN_EITHER, family: 'surname', key: `surname\u0001${r.values.given}` });
-  if (r.values.surname) out.push({ slot: SLOT_SURNAME_EITHER, family: 'given', key: `given\u0001${r.values.surname}` });
-  return out;
-}
-
+const PLACE_AT = PLACE_FIELDS.map((f) => MATCH_FIELDS.indexOf(f));
 const bitCount = (x: number) => {
   let n = 0;
   for (; x; x &= x - 1) n++;
   return n;
 };
+/** Sets of two or more place fields; a single place field is counted as that field. */
+const PLACE_COMBOS = Array.from({ length: PLACE_MASKS }, (_, i) => i + 1).filter((m) => bitCount(m) >= 2);
+const singlePlace = (mask: number) => PLACE_AT[Math.log2(mask)];
+
+export interface FrequencyKey {
+  slot: number;
+  family: string;
+  value: string;
+  /** Only read (the name parts looked up in the other part's counts), not counted. */
+  readOnly?: boolean;
+}
+
+/** Every value of a record that is counted or looked up: per field, per combination of place values, crosswise names. */
+export function frequencyKeys(r: PreparedRecord): FrequencyKey[] {
+  const out: FrequencyKey[] = [];
+  for (let i = 0; i < FIELD_COUNT; i++) {
+    const v = r.values[MATCH_FIELDS[i]];
+    if (v !== undefined) out.push({ slot: i, family: MATCH_FIELDS[i], value: v });
+  }
+  for (const mask of PLACE_COMBOS) {
+    let value = '';
+    let complete = true;
+    for (let k = 0; k < PLACE_AT.length && complete; k++) {
+      if (!(mask & (1 << k))) continue;
+      const v = r.values[PLACE_FIELDS[k]];
+      if (v === undefined) complete = false;
+      else value += `${v}\u0001`;
+    }
+    if (complete) out.push({ slot: SLOT_PLACE + mask, family: `place${mask}`, value });
+  }
+  // A given name compared with a surname (swapped order) is as common as the commoner reading.
+  if (r.values.given) out.push({ slot: SLOT_GIVEN_EITHER, family: 'surname', value: r.values.given, readOnly: true });
+  if (r.values.surname) out.push({ slot: SLOT_SURNAME_EITHER, family: 'given', value: r.values.surname, readOnly: true });
+  return out;
+}
+
+/** The stored form of a family's value (real-time matching looks values up by a blind index of this). */
+export const countKey = (family: string, value: string) => `${family}\u0001${value}`;
 
 /** Counts of every value over a batch of records. */
 export class ValueCounts {
-  readonly counts = new Map<string, number>();
+  private readonly families = new Map<string, Map<string, number>>();
 
-  constructor(records: PreparedRecord[]) {
-    for (const r of records) {
-      for (const k of frequencyKeys(r)) {
-        if (k.slot === SLOT_GIVEN_EITHER || k.slot === SLOT_SURNAME_EITHER) continue; // read, not counted
-        this.counts.set(k.key, (this.counts.get(k.key) ?? 0) + 1);
-      }
+  /** Counts one record's values (its frequencyKeys). */
+  add(keys: FrequencyKey[]) {
+    for (const k of keys) {
+      if (k.readOnly) continue;
+      let counts = this.families.get(k.family);
+      if (!counts) this.families.set(k.family, (counts = new Map()));
+      counts.set(k.value, (counts.get(k.value) ?? 0) + 1);
     }
+  }
+
+  count(family: string, value: string): number {
+    return this.families.get(family)?.get(value) ?? 0;
   }
 
   summary(): TfSummary {
     const out: TfSummary = {};
-    const sq: Record<string, number> = {};
-    for (const [key, c] of this.counts) {
-      const family = key.slice(0, key.indexOf('\u0001'));
-      out[family] ??= { n: 0, sumSq: 0 };
-      out[family].n += c;
-      sq[family] = (sq[family] ?? 0) + c * c;
+    for (const [family, counts] of this.families) {
+      let n = 0;
+      let sq = 0;
+      for (const c of counts.values()) {
+        n += c;
+        sq += c * c;
+      }
+      out[family] = { n, sumSq: sq / (n * n) };
     }
-    for (const f of Object.keys(out)) out[f].sumSq = sq[f] / (out[f].n * out[f].n);
     return out;
   }
 
-  /** Values held by at least `min` records (what real-time matching needs stored; rarer values use the floor). */
+  /** Values held by at least `min` records, as stored keys (rarer ones are weighed at the floor of two holders). */
   *common(min: number): Generator<[string, number]> {
-    for (const [key, c] of this.counts) if (c >= min) yield [key, c];
+    for (const [family, counts] of this.families) for (const [value, c] of counts) if (c >= min) yield [countKey(family, value), c];
   }
 }
 
 /**
- * A record's share vector: for each slot, the share of records holding its value, never below two records (two
- * records that agree on a value are at least two holders of it). `count` gives how many records held a key;
- * `extra` is added for a record that was not counted (real-time matching of a new profile).
+ * A record's share vector (from its frequencyKeys): for each slot, the share of records holding its value, never
+ * below two records (two records that agree on a value are at least two holders of it). `count` gives how many
+ * records held a value; `extra` is added for a record that was not counted (real-time matching of a new profile).
  */
-export function sharesOf(r: PreparedRecord, summary: TfSummary, count: (key: string) => number, extra = 0): Float32Array {
+export function sharesOf(
+  keys: FrequencyKey[], summary: TfSummary, count: (family: string, value: string) => number, extra = 0,
+): Float32Array {
   const shares = new Float32Array(SHARE_SLOTS).fill(Number.NaN);
-  for (const k of frequencyKeys(r)) {
+  for (const k of keys) {
     const n = summary[k.family]?.n;
     if (!n) continue;
-    const own = k.slot === SLOT_GIVEN_EITHER || k.slot === SLOT_SURNAME_EITHER ? 0 : extra;
-    shares[k.slot] = Math.max(count(k.key) + own, 2) / (n + extra);
+    shares[k.slot] = Math.max(count(k.family, k.value) + (k.readOnly ? 0 : extra), 2) / (n + extra);
   }
+  for (let k = 0; k < PLACE_AT.length; k++) shares[SLOT_PLACE + (1 << k)] = shares[PLACE_AT[k]];
   // The name parts read either way: the commoner of the two readings.
-  const g = shares[GIVEN];
-  const s = shares[SURNAME];
+  const g = shares[MATCH_FIELDS.indexOf('given')];
+  const s = shares[MATCH_FIELDS.indexOf('surname')];
   shares[SLOT_GIVEN_EITHER] = Math.max(g, nanTo0(shares[SLOT_GIVEN_EITHER]));
   shares[SLOT_SURNAME_EITHER] = Math.max(s, nanTo0(shares[SLOT_SURNAME_EITHER]));
   return shares;
 }
 
 const nanTo0 = (x: number) => (Number.isNaN(x) ? 0 : x);
+
+/** The family whose Σp² weighs agreement on a set of place fields (a single field is its own family). */
+export const placeFamily = (mask: number) => (bitCount(mask) >= 2 ? `place${mask}` : MATCH_FIELDS[singlePlace(mask)]);

@@ -5,7 +5,7 @@ import { clusterMatches } from './cluster.ts';
 import { excludeCommonValues, type CommonValue } from './common-values.ts';
 import { compareRecords, FIELD_COUNT } from './compare.ts';
 import { candidatePairs } from './blocking.ts';
-import { sharesOf, ValueCounts } from './frequencies.ts';
+import { frequencyKeys, sharesOf, ValueCounts } from './frequencies.ts';
 import {
   countPatterns, estimateU, expectedQuality, fitModel, type LabelledPattern, type MatchModel, packPattern, unpackPattern,
 } from './model.ts';
@@ -84,9 +84,12 @@ export function linkRecords(input: PersonRecord[], opts: LinkOptions = {}): Link
     skipped.push({ id: r.id, reason: 'fewer than two comparable fields' });
     return false;
   });
-  const counts = new ValueCounts(usable);
+  // Keys are made twice rather than held: a million records' keys are tens of millions of short-lived objects.
+  const counts = new ValueCounts();
+  for (const r of usable) counts.add(frequencyKeys(r));
   const tf = counts.summary();
-  for (const r of usable) r.shares = sharesOf(r, tf, (key) => counts.counts.get(key) ?? 0);
+  const count = (family: string, value: string) => counts.count(family, value);
+  for (const r of usable) r.shares = sharesOf(frequencyKeys(r), tf, count);
   progress('prepare', input.length, input.length);
 
   progress('block', 0, 1);

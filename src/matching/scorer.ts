@@ -2,7 +2,7 @@
 // re-weighed by how common the agreeing value is, and P(same person) from the total and the prior. The same bits
 // are what the console shows, field by field, so the explanation adds up to the score.
 import { COMPARATORS, LEVEL_COUNTS, MISSING } from './compare.ts';
-import { SLOT_GIVEN_EITHER, SLOT_PLACE, SLOT_SURNAME_EITHER } from './frequencies.ts';
+import { placeFamily, SLOT_GIVEN_EITHER, SLOT_PLACE, SLOT_SURNAME_EITHER } from './frequencies.ts';
 import type { MatchModel } from './model.ts';
 import { MATCH_FIELDS, type PreparedRecord } from './record.ts';
 import { categories, fieldLevels, PLACE_FIELDS, PLACE_INDEX, VARIABLE_COUNT, VARIABLES } from './variables.ts';
@@ -27,6 +27,7 @@ export class Scorer {
   readonly weights: number[][];
   private readonly priorBits: number;
   private readonly cats = new Int16Array(VARIABLE_COUNT);
+  private readonly scratch = new Float64Array(VARIABLE_COUNT);
 
   constructor(readonly model: MatchModel) {
     this.weights = model.m.map((row, v) => row.map((m, c) => Math.log2(m / model.u[v][c])));
@@ -59,7 +60,7 @@ export class Scorer {
   }
 
   weight(levels: Int8Array, a: PreparedRecord, b: PreparedRecord): number {
-    const bits = this.bits(levels, a, b);
+    const bits = this.bits(levels, a, b, this.scratch);
     let w = 0;
     for (let v = 0; v < VARIABLE_COUNT; v++) w += bits[v];
     return w;
@@ -77,7 +78,7 @@ export class Scorer {
       PLACE_INDEX.forEach((f, k) => {
         if (levels[f] === TOP[f]) mask |= 1 << k;
       });
-      return mask ? adjust(tf[`place${mask}`]?.sumSq, shares[SLOT_PLACE + mask]) : 0;
+      return mask ? adjust(tf[placeFamily(mask)]?.sumSq, shares[SLOT_PLACE + mask]) : 0;
     }
     const f = VARIABLES[v].fields[0];
     if (levels[f] !== TOP[f]) return 0;

@@ -3,7 +3,7 @@
 // an agreement as the run would have.
 import type { Pii } from '../kernel/crypto/pii.ts';
 import type { TenantTx } from '../kernel/tenant.ts';
-import { frequencyKeys, sharesOf, type TfSummary } from './frequencies.ts';
+import { countKey, frequencyKeys, sharesOf, type TfSummary } from './frequencies.ts';
 import type { PreparedRecord } from './record.ts';
 
 const countHash = (pii: Pii, key: string) => pii.blindIndex('match-count', key);
@@ -24,11 +24,12 @@ export async function replaceValueCounts(tx: TenantTx, pii: Pii, counts: [string
 /** Gives a record arriving in real time its value shares, counting itself among the holders. */
 export async function loadShares(tx: TenantTx, pii: Pii, r: PreparedRecord, tf: TfSummary | undefined) {
   if (!tf) return;
-  const keys = frequencyKeys(r).map((k) => k.key);
+  const list = frequencyKeys(r);
+  const keys = list.map((k) => countKey(k.family, k.value));
   const hashes = keys.map((k) => countHash(pii, k));
   const { rows } = await tx.query<{ value_hash: string; n: number }>(
     `SELECT value_hash, n FROM match_value_counts WHERE workspace_id = $1 AND value_hash = ANY($2)`, [tx.workspaceId, hashes]);
   const byHash = new Map(rows.map((row) => [row.value_hash, row.n]));
   const byKey = new Map(keys.map((k, i) => [k, byHash.get(hashes[i]) ?? 1]));
-  r.shares = sharesOf(r, tf, (key) => byKey.get(key) ?? 1, 1);
+  r.shares = sharesOf(list, tf, (family, value) => byKey.get(countKey(family, value)) ?? 1, 1);
 }
