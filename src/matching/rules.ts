@@ -1,11 +1,14 @@
 // When a scored pair may be merged without a person looking. The probability alone is not enough: a model fitted
 // on a base with few duplicates can learn that agreeing on a city and a surname is a match, and no probability
 // should merge two people who differ where people differ. So an automatic merge also needs
-//   - agreement on something that identifies a person, not a place: the name and one of phone, email, id number,
-//     birthday or address line; when the name is incomplete or only half agrees, two of phone, email, id number
-//     and birthday (an address or a phone is shared by a household, a birthday and a phone together are not);
+//   - agreement on something that identifies a person, never a place alone. With the name agreeing (see
+//     nameAgreement), one of phone, email, id number, birthday or address line. With the name agreeing only in
+//     part, a personal field (email, id number, birthday): a phone and an address are shared by a household, so
+//     with half a name they say "same family", not "same person". With no name agreement, a personal field and
+//     one more identifying field;
 //   - no strong disagreement: both name parts different; different valid phones and different birthdays; or
-//     different birthdays while the names are not exactly the same (siblings at one address, 王静怡 / 王静雯);
+//     different birthdays with given names that are at most similar (siblings, 王静怡 / 王静雯), unless an id number
+//     agrees;
 //   - at least MIN_AUTO_MERGE_BITS of evidence from the fields themselves.
 // Pairs that fail a rule but score above the auto threshold go to the review queue with the rule as the reason: a
 // person can still merge them after looking (a new phone number and a mistyped birthday happen).

@@ -45,7 +45,8 @@ export class Scorer {
    */
   bits(levels: Int8Array, a: PreparedRecord, b: PreparedRecord, out = new Float64Array(VARIABLE_COUNT)): Float64Array {
     categories(levels, this.cats);
-    const [own, other] = a.shares ? [a, b] : [b, a];
+    const own = a.shares ? a : b;
+    const other = own === a ? b : a;
     for (let v = 0; v < VARIABLE_COUNT; v++) {
       const c = this.cats[v];
       if (c === MISSING) {
