@@ -118,8 +118,9 @@ export async function undoOnce(ctx: AppContext, leaseMs: number): Promise<boolea
           // Locks the job row: a second process that claimed it after a lapsed lease waits here instead of racing.
           const { rows: still } = await tx.query(`SELECT 1 FROM match_run_undos WHERE workspace_id = $1 AND run_id = $2 AND status = 'running' FOR UPDATE`, [ws, runId]);
           if (!still[0]) return null;
-          const undone = await tx.query(`SELECT 1 FROM merges WHERE workspace_id = $1 AND id = $2 AND undone_at IS NULL`, [ws, id]);
-          if (!undone.rows[0]) return [];
+          // Locked too, so an operator's unmerge of the same merge waits and then finds it done.
+          const inPlace = await tx.query(`SELECT 1 FROM merges WHERE workspace_id = $1 AND id = $2 AND undone_at IS NULL FOR UPDATE`, [ws, id]);
+          if (!inPlace.rows[0]) return [];
           const r = await unmergeCustomers(tx, Number(id), `${actor.type}:${actor.id}`, job.reason, { keepApart: job.keep_apart });
           await rekey(ctx, tx, [r.winner, r.loser]);
           await audit(tx, actor, 'customer.unmerge', { type: 'merge', id }, { ...r, reason: job.reason, runId });
