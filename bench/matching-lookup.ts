@@ -9,6 +9,7 @@ import { linkRecords } from '../src/matching/link.ts';
 import { prepareKeys, writeKeys } from '../src/matching/keys.ts';
 import { prepareRecord, type PersonRecord } from '../src/matching/record.ts';
 import { saveFit } from '../src/matching/settings.ts';
+import { replaceValueCounts } from '../src/matching/value-counts.ts';
 import { percentile, report, seconds } from './lib.ts';
 import { syntheticBase } from './synthetic-people.ts';
 
@@ -45,7 +46,10 @@ export async function benchMatchingLookup(opts: { records: number; samples: numb
 
     // The model a batch run would fit, fitted on (up to) 200k of the same profiles.
     const fit = linkRecords(base.slice(0, 200_000).map(asProfile), { today });
-    await withTenant(ctx.db, ws, (tx) => saveFit(tx, { model: fit.model, expected: fit.expected, commonValues: [], commonHashes: [], at: today }));
+    await withTenant(ctx.db, ws, async (tx) => {
+      await replaceValueCounts(tx, ctx.pii, fit.valueCounts);
+      await saveFit(tx, { model: fit.model, expected: fit.expected, commonValues: [], commonHashes: [], at: today });
+    });
 
     const latencies: number[] = [];
     const candidates: number[] = [];

@@ -63,9 +63,11 @@ for (const engine of ENGINES) {
       for (const [id, recId] of febrl.recIds) clusters.set(roots.get(recId)!, [...(clusters.get(roots.get(recId)!) ?? []), id]);
       const q = evaluateLinkage(febrl.truth, [...clusters.values()].filter((c) => c.length > 1));
       // The platform's profile has no social-security number (the Febrl file's strongest field), so recall is
-      // measured without it; precision must not suffer.
-      assert.ok(q.precision >= 0.99 && q.recall >= 0.95, JSON.stringify(q));
-      assert.ok(done.stats.merges >= 475, `merges ${done.stats.merges}`);
+      // measured without it; precision must not suffer. Without it, some of Febrl's duplicates keep only a name and
+      // a place, or a surname, a birthday and a place in common: an automatic merge needs more than that (issue
+      // #21, rules.ts), so those pairs wait for a person instead.
+      assert.ok(q.precision >= 0.99 && q.recall >= 0.93, JSON.stringify(q));
+      assert.ok(done.stats.merges >= 465, `merges ${done.stats.merges}`);
 
       const settings = (await t.api('GET', '/v1/identity/matching')).body;
       assert.equal(settings.lastRun.status, 'done');
@@ -114,7 +116,7 @@ for (const engine of ENGINES) {
       await identify(t, 'gz-b', { name: 'quentin zabriskie', birthday: '1984-11-02', city: 'geelong', province: 'vic' });
       await identify(t, 'gz-c', { name: 'quentin zabriskie', birthday: '1984-11-02', city: 'geelong', province: 'vic', phone: '13912345670' });
       await t.platform.matcher.idle();
-      const queue = (await t.api('GET', '/v1/identity/matching/reviews')).body;
+      const queue = (await t.api('GET', '/v1/identity/matching/reviews?limit=200')).body;
       const roots = await rootsOf(t, ['gz-a', 'gz-b', 'gz-c']);
       assert.notEqual(roots.get('gz-a'), roots.get('gz-b'));
       const pairOf = (x: string, y: string) => roots.get(x) === roots.get(y) ? undefined : queue.items.find((i: any) => new Set([i.a.id, i.b.id]).has(roots.get(x)!) && new Set([i.a.id, i.b.id]).has(roots.get(y)!));

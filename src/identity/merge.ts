@@ -71,7 +71,14 @@ export async function mergeCustomers(
   return merged[0].id;
 }
 
-export async function unmergeCustomers(tx: TenantTx, mergeId: number, actor: string, reason: string): Promise<{ winner: number; loser: number }> {
+/**
+ * `keepApart` (the default) also blocks the pair from being merged automatically again: an operator who splits two
+ * profiles has said they are different people. Undoing a whole matching run passes false unless asked: it takes
+ * back what the run decided, and the next run decides again.
+ */
+export async function unmergeCustomers(
+  tx: TenantTx, mergeId: number, actor: string, reason: string, opts: { keepApart?: boolean } = {},
+): Promise<{ winner: number; loser: number }> {
   const ws = tx.workspaceId;
   const { rows } = await tx.query<{ winner_id: number; loser_id: number; evidence: any; undone_at: Date | null }>(
     `SELECT winner_id, loser_id, evidence, undone_at FROM merges WHERE workspace_id = $1 AND id = $2 FOR UPDATE`,
@@ -110,10 +117,12 @@ export async function unmergeCustomers(tx: TenantTx, mergeId: number, actor: str
     [ws, winner, borrowed.pii, borrowed.traits, borrowed.source, before?.first_seen_at ?? null, before?.is_anonymous ?? null, loser],
   );
   await tx.query(`UPDATE merges SET undone_at = now(), undone_by = $3, undo_reason = $4 WHERE workspace_id = $1 AND id = $2`, [ws, mergeId, actor, reason]);
-  await tx.query(
-    `INSERT INTO merge_blocks (workspace_id, customer_a, customer_b, merge_id) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
-    [ws, Math.min(winner, loser), Math.max(winner, loser), mergeId],
-  );
+  if (opts.keepApart ?? true) {
+    await tx.query(
+      `INSERT INTO merge_blocks (workspace_id, customer_a, customer_b, merge_id) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
+      [ws, Math.min(winner, loser), Math.max(winner, loser), mergeId],
+    );
+  }
   await recomputeStats(tx, [winner, loser]);
   return { winner, loser };
 }

@@ -9,13 +9,12 @@ import { PollingWorker } from '../kernel/worker.ts';
 import { AppError } from '../kernel/errors.ts';
 import { describePair, mergePair, queueReviews } from './decide.ts';
 import { markSeen, valueHash, writeKeys } from './keys.ts';
-import { prepareForMatching } from './realtime.ts';
 import type { LinkJob, LinkWorkerMessage } from './link-worker.ts';
-import { packPattern, Scorer } from './model.ts';
-import { compareRecords } from './compare.ts';
 import { loadMergedAway, loadProfilePage, toPersonRecord } from './profiles.ts';
 import type { PersonRecord } from './record.ts';
 import { loadSettings, saveFit } from './settings.ts';
+import { undoInProgress, undoOnce } from './undo.ts';
+import { replaceValueCounts } from './value-counts.ts';
 
 const PAGE = 5000;
 
@@ -23,6 +22,8 @@ export async function queueRun(ctx: AppContext, workspaceId: string, createdBy: 
   return withTenant(ctx.db, workspaceId, async (tx) => {
     const active = await tx.query<{ id: string }>(`SELECT id FROM match_runs WHERE workspace_id = $1 AND status IN ('queued','running') LIMIT 1`, [workspaceId]);
     if (active.rows[0]) throw new AppError(409, 'run_in_progress', `matching run ${active.rows[0].id} is still in progress; wait for it to finish`);
+    const undoing = await undoInProgress(tx);
+    if (undoing) throw new AppError(409, 'undo_in_progress', `matching run ${undoing} is being undone; start a new run when that is finished`);
     const { rows } = await tx.query(`INSERT INTO match_runs (workspace_id, created_by) VALUES ($1, $2) RETURNING *`, [workspaceId, createdBy]);
     return rows[0];
   });
@@ -33,7 +34,12 @@ export class MatchRunner extends PollingWorker {
     super('matching runs', ctx.log, { pollMs: opts.pollMs });
   }
 
+  /** One piece of matching work: a queued run, else a queued undo of one. */
   async runOnce(): Promise<boolean> {
+    return (await this.runNext()) || (await undoOnce(this.ctx, this.opts.leaseMs));
+  }
+
+  private async runNext(): Promise<boolean> {
     const { rows } = await this.ctx.db.query<{ workspace_id: string; id: string }>(
       `UPDATE match_runs SET status = 'running', started_at = COALESCE(started_at, now()), lease_until = now() + $1 * interval '1 millisecond'
         WHERE (workspace_id, id) = (SELECT workspace_id, id FROM match_runs
@@ -103,7 +109,6 @@ export class MatchRunner extends PollingWorker {
       return rows.map((r) => ({ a: Number(r.a), b: Number(r.b), isMatch: false }));
     });
     const result = await this.link(ws, runId, { records, reindex, options: { thresholds: settings.thresholds, decisions, alsoCount: mergedAway, today: ctx.clock.now().toISOString() } });
-    const scorer = new Scorer(result.model);
 
     // 3. Keys for changed profiles, so real-time lookups find them.
     await this.update(ws, runId, { stage: 'index', done: 0, total: result.keys.length });
@@ -116,24 +121,18 @@ export class MatchRunner extends PollingWorker {
       await this.update(ws, runId, { done: Math.min(i + PAGE, result.keys.length) });
     }
 
-    // 4. Merges, one cluster per transaction: the oldest profile survives and absorbs the others.
+    // 4. Merges, one cluster per transaction: the oldest profile survives and absorbs the others. Each merge
+    // records the evidence of the pair actually merged (survivor and the other record), as the model scored it.
     await this.update(ws, runId, { stage: 'merge', done: 0, total: result.clusters.length });
-    // Evidence is stated for the pair actually merged (survivor and each other record), as the model scores it.
-    const byId = new Map(records.map((r) => [r.id, r]));
     const commonHashes = result.common.map((c) => valueHash(ctx.pii, c.field, c.value!));
-    const commonSet = new Set(commonHashes);
-    const prepared = (id: number) => prepareForMatching(ctx, byId.get(id)!, commonSet);
     let merges = 0;
-    for (let k = 0; k < result.clusters.length; k++) {
-      const cluster = [...result.clusters[k]].sort((x, y) => x - y);
-      const survivor = prepared(cluster[0]);
+    for (let k = 0; k < result.clusterPairs.length; k++) {
       const changed = await withTenant(ctx.db, ws, async (tx) => {
         const touched: number[] = [];
-        for (const loser of cluster.slice(1)) {
-          const levels = compareRecords(survivor, prepared(loser));
-          const pair = { a: cluster[0], b: loser, probability: scorer.probability(levels), weight: scorer.weight(levels), pattern: packPattern(levels) };
-          const merged = await mergePair(tx, describePair(scorer, pair, 'batch', runId), cluster[0], loser, 'matcher');
+        for (const pair of result.clusterPairs[k]) {
+          const merged = await mergePair(tx, describePair(pair, 'batch', runId), pair.a, pair.b, 'matcher');
           if (merged) {
+            await tx.query(`INSERT INTO match_run_merges (workspace_id, run_id, merge_id) VALUES ($1, $2, $3)`, [ws, runId, merged.mergeId]);
             merges++;
             touched.push(merged.winner, merged.loser);
           }
@@ -150,17 +149,20 @@ export class MatchRunner extends PollingWorker {
     for (let i = 0; i < result.review.length; i += 1000) {
       const chunk = result.review.slice(i, i + 1000);
       queued += await withTenant(ctx.db, ws, (tx) => queueReviews(tx, chunk.map((p) => ({
-        pair: p, evidence: describePair(scorer, p, 'batch', runId), reason: p.reason, source: 'batch', runId,
+        pair: p, evidence: describePair(p, 'batch', runId), reason: p.reason, source: 'batch', runId,
       }))));
     }
 
-    await withTenant(ctx.db, ws, (tx) => saveFit(tx, {
-      model: result.model,
-      expected: result.expected,
-      commonValues: result.common.map(({ value: _v, ...shown }) => shown),
-      commonHashes,
-      at: ctx.clock.now(),
-    }));
+    await withTenant(ctx.db, ws, async (tx) => {
+      await replaceValueCounts(tx, ctx.pii, result.valueCounts);
+      await saveFit(tx, {
+        model: result.model,
+        expected: result.expected,
+        commonValues: result.common.map(({ value: _v, ...shown }) => shown),
+        commonHashes,
+        at: ctx.clock.now(),
+      });
+    });
     return {
       profiles: total,
       skipped: result.skipped.length,

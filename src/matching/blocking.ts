@@ -16,10 +16,15 @@ export function blockingKeys(r: PreparedRecord): string[] {
   if (v.email) keys.push(`email:${v.email}`);
   if (v.idNumber) keys.push(`id:${v.idNumber}`);
   if (g && s) keys.push(`name:${[g, s].sort().join('|')}`);
+  // A Chinese name's characters in any order (杰晨李 / 李杰晨: the parts are read differently, the sounds are the same).
+  const syllables = [...(r.syllables?.surname ?? []), ...(r.syllables?.given ?? [])];
+  if (syllables.length >= 2) keys.push(`hanzi:${syllables.sort().join(' ')}`);
   if (v.birthDate) {
     if (g) keys.push(`dob+g:${v.birthDate}|${g[0]}`);
     if (s) keys.push(`dob+s:${v.birthDate}|${s[0]}`);
   }
+  // Birthday and postcode together are rare enough to propose pairs whose names are both spoilt or swapped.
+  if (v.birthDate && v.postcode) keys.push(`dob+pc:${v.birthDate}|${v.postcode}`);
   if (v.postcode) {
     if (s) keys.push(`pc+s:${v.postcode}|${s}`);
     if (g) keys.push(`pc+g:${v.postcode}|${g}`);

@@ -3,9 +3,7 @@
 import type { TenantTx } from '../kernel/tenant.ts';
 import { AppError, notFound } from '../kernel/errors.ts';
 import { mergeCustomers } from '../identity/merge.ts';
-import { COMPARATORS } from './compare.ts';
-import { unpackPattern, type Scorer } from './model.ts';
-import { MATCH_FIELDS } from './record.ts';
+import type { FieldEvidence } from './scorer.ts';
 import { rootsOf } from '../identity/roots.ts';
 
 export interface PairScore {
@@ -14,23 +12,21 @@ export interface PairScore {
   probability: number;
   weight: number;
   pattern: number;
+  /** Evidence per field, as the scorer explained the pair. */
+  fields?: FieldEvidence[];
 }
 
 export interface PairEvidence {
   kind: 'probabilistic';
   probability: number;
   weight: number;
-  fields: { field: string; label: string; weight: number }[];
+  fields: FieldEvidence[];
   source: string;
   runId?: number;
 }
 
-export function describePair(scorer: Scorer, pair: PairScore, source: string, runId?: number): PairEvidence {
-  const fields = scorer
-    .evidence(unpackPattern(pair.pattern), (f, l) => COMPARATORS[MATCH_FIELDS[f]].levels[l])
-    .filter((e) => e.level >= 0)
-    .map(({ field, label, weight }) => ({ field, label, weight }));
-  return { kind: 'probabilistic', probability: round(pair.probability, 6), weight: round(pair.weight, 2), fields, source, runId };
+export function describePair(pair: PairScore, source: string, runId?: number): PairEvidence {
+  return { kind: 'probabilistic', probability: round(pair.probability, 6), weight: round(pair.weight, 2), fields: pair.fields ?? [], source, runId };
 }
 
 const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 ** digits;

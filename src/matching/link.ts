@@ -3,13 +3,15 @@
 // platform's batch run and the Febrl evaluation both call this.
 import { clusterMatches } from './cluster.ts';
 import { excludeCommonValues, type CommonValue } from './common-values.ts';
-import { autoMergeAllowed, compareRecords, FIELD_COUNT, reviewReason } from './compare.ts';
+import { compareRecords, FIELD_COUNT } from './compare.ts';
 import { candidatePairs } from './blocking.ts';
+import { frequencyKeys, sharesOf, ValueCounts } from './frequencies.ts';
 import {
-  countPatterns, estimateU, expectedQuality, fitModel, type LabelledPattern, type MatchModel, packPattern, Scorer,
-  unpackPattern,
+  countPatterns, estimateU, expectedQuality, fitModel, type LabelledPattern, type MatchModel, packPattern, unpackPattern,
 } from './model.ts';
 import { comparableFields, type PersonRecord, prepareRecord, type PreparedRecord } from './record.ts';
+import { autoMergeAllowed, conflict, reviewReason } from './rules.ts';
+import { type FieldEvidence, Scorer } from './scorer.ts';
 
 export interface Thresholds {
   /** P(match) at or above which pairs are merged without review. */
@@ -45,6 +47,8 @@ export interface ScoredPair {
   probability: number;
   weight: number;
   pattern: number;
+  /** Evidence per field as the console shows it (pairs that are merged or reviewed). */
+  fields?: FieldEvidence[];
 }
 
 export interface LinkResult {
@@ -57,6 +61,10 @@ export interface LinkResult {
   scorer: Scorer;
   /** Record ids of each person found (two or more records). */
   clusters: number[][];
+  /** Per cluster, its oldest record (lowest id) scored against each other member: what each merge records. */
+  clusterPairs: ScoredPair[][];
+  /** Values held by several records, with their counts, for real-time matching to weigh values as the run did. */
+  valueCounts: [string, number][];
   /** Grey-zone pairs and refused joins, for people to decide. */
   review: (ScoredPair & { reason: string })[];
   expected: ReturnType<typeof expectedQuality>;
@@ -76,6 +84,12 @@ export function linkRecords(input: PersonRecord[], opts: LinkOptions = {}): Link
     skipped.push({ id: r.id, reason: 'fewer than two comparable fields' });
     return false;
   });
+  // Keys are made twice rather than held: a million records' keys are tens of millions of short-lived objects.
+  const counts = new ValueCounts();
+  for (const r of usable) counts.add(frequencyKeys(r));
+  const tf = counts.summary();
+  const count = (family: string, value: string) => counts.count(family, value);
+  for (const r of usable) r.shares = sharesOf(frequencyKeys(r), tf, count);
   progress('prepare', input.length, input.length);
 
   progress('block', 0, 1);
@@ -99,30 +113,21 @@ export function linkRecords(input: PersonRecord[], opts: LinkOptions = {}): Link
     const b = indexOfId.get(d.b);
     if (a !== undefined && b !== undefined) labelled.push({ code: packPattern(compareRecords(usable[a], usable[b])), isMatch: d.isMatch });
   }
-  const model: MatchModel = { ...fitModel(countPatterns(codes), estimateU(random), { labelled }), records: usable.length };
+  const model: MatchModel = { ...fitModel(countPatterns(codes), estimateU(random), { labelled }), records: usable.length, tf };
   const scorer = new Scorer(model);
   progress('fit', 1, 1);
 
-  // Score each distinct pattern once.
-  const byPattern = new Map<number, { p: number; w: number; auto: boolean }>();
-  const score = (code: number) => {
-    let s = byPattern.get(code);
-    if (!s) {
-      const l = unpackPattern(code);
-      const w = scorer.weight(l);
-      s = { p: scorer.probability(l), w, auto: autoMergeAllowed(l, w) };
-      byPattern.set(code, s);
-    }
-    return s;
-  };
+  // Every pair is scored on its own values: how common an agreeing value is changes its weight.
   const probabilities = new Float64Array(pairs.count);
   const edges: { a: number; b: number; probability: number; i: number }[] = [];
-  const grey: number[] = [];
+  const grey: { i: number; w: number }[] = [];
   for (let i = 0; i < pairs.count; i++) {
-    const { p, auto } = score(codes[i]);
+    unpackPattern(codes[i], levels);
+    const w = scorer.weight(levels, usable[pairs.a[i]], usable[pairs.b[i]]);
+    const p = scorer.probability(w);
     probabilities[i] = p;
-    if (p >= thresholds.auto && auto) edges.push({ a: pairs.a[i], b: pairs.b[i], probability: p, i });
-    else if (p >= thresholds.review) grey.push(i);
+    if (p >= thresholds.auto && autoMergeAllowed(levels, w)) edges.push({ a: pairs.a[i], b: pairs.b[i], probability: p, i });
+    else if (p >= thresholds.review) grey.push({ i, w });
   }
 
   progress('cluster', 0, 1);
@@ -131,26 +136,32 @@ export function linkRecords(input: PersonRecord[], opts: LinkOptions = {}): Link
   for (let i = 0; i < pairs.count; i++) if (probabilities[i] >= thresholds.review) pairProbability.set(pairKey(pairs.a[i], pairs.b[i]), probabilities[i]);
   const clustering = clusterMatches(edges, {
     minCrossProbability: thresholds.review,
-    // Cross pairs a name veto would stop count as conflicts too, so a cluster cannot grow around them.
+    // Cross pairs that conflict (rules.ts) count as refused too, so a cluster cannot grow around them.
     probability: (x, y) => {
-      const levels = compareRecords(usable[x], usable[y]);
-      return autoMergeAllowed(levels, Infinity) ? pairProbability.get(pairKey(x, y)) ?? score(packPattern(levels)).p : 0;
+      const l = compareRecords(usable[x], usable[y]);
+      return conflict(l) ? 0 : pairProbability.get(pairKey(x, y)) ?? scorer.probability(scorer.weight(l, usable[x], usable[y]));
     },
     cannotLink: (x, y) => rejected.has(pairKey(usable[x].id, usable[y].id)),
   });
   progress('cluster', 1, 1);
 
-  const toPair = (a: number, b: number, i: number): ScoredPair => ({
-    a: usable[a].id, b: usable[b].id, probability: probabilities[i], weight: score(codes[i]).w, pattern: codes[i],
-  });
+  const scored = (x: number, y: number): ScoredPair => {
+    const l = compareRecords(usable[x], usable[y]);
+    const w = scorer.weight(l, usable[x], usable[y]);
+    return { a: usable[x].id, b: usable[y].id, probability: scorer.probability(w), weight: w, pattern: packPattern(l), fields: scorer.evidence(l, usable[x], usable[y]) };
+  };
   const clusterIndex = new Map<number, number>();
   clustering.clusters.forEach((c, k) => c.forEach((x) => clusterIndex.set(x, k)));
   const together = (a: number, b: number) => clusterIndex.has(a) && clusterIndex.get(a) === clusterIndex.get(b);
   const review = [
-    ...clustering.refused.filter((e) => e.reason !== 'rejected_by_operator').map((e) => ({ ...toPair(e.a, e.b, e.i), reason: e.reason })),
-    ...grey.filter((i) => !together(pairs.a[i], pairs.b[i]) && !rejected.has(pairKey(usable[pairs.a[i]].id, usable[pairs.b[i]].id)))
-      .map((i) => ({ ...toPair(pairs.a[i], pairs.b[i], i), reason: reviewReason(unpackPattern(codes[i]), score(codes[i]).w, probabilities[i], thresholds.auto) })),
+    ...clustering.refused.filter((e) => e.reason !== 'rejected_by_operator').map((e) => ({ ...scored(e.a, e.b), reason: e.reason as string })),
+    ...grey.filter(({ i }) => !together(pairs.a[i], pairs.b[i]) && !rejected.has(pairKey(usable[pairs.a[i]].id, usable[pairs.b[i]].id)))
+      .map(({ i, w }) => ({ ...scored(pairs.a[i], pairs.b[i]), reason: reviewReason(unpackPattern(codes[i]), w, probabilities[i], thresholds.auto) as string })),
   ].sort((x, y) => y.probability - x.probability);
+  const clusterPairs = clustering.clusters.map((c) => {
+    const [first, ...rest] = [...c].sort((x, y) => usable[x].id - usable[y].id);
+    return rest.map((x) => scored(first, x));
+  });
 
   return {
     records: usable,
@@ -161,10 +172,15 @@ export function linkRecords(input: PersonRecord[], opts: LinkOptions = {}): Link
     model,
     scorer,
     clusters: clustering.clusters.map((c) => c.map((x) => usable[x].id)),
+    clusterPairs,
+    valueCounts: [...counts.common(VALUE_COUNT_MIN)],
     review,
     expected: expectedQuality(probabilities, QUALITY_THRESHOLDS),
   };
 }
+
+/** Values held by fewer records are weighed at the floor of two holders anyway (frequencies.ts), so they are not kept. */
+const VALUE_COUNT_MIN = 3;
 
 /** Where expected precision and recall are estimated: a curve for the console, dense near the usual choices. */
 const QUALITY_THRESHOLDS = [

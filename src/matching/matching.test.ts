@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { editDistance, jaroWinkler, soundex, tokenSimilarity } from './similarity.ts';
 import { chineseName, normalizeBirthDate, splitFullName } from './normalize.ts';
 import { prepareRecord, type PersonRecord } from './record.ts';
-import { compareRecords, MISSING } from './compare.ts';
+import { compareRecords, compareSyllables, MISSING } from './compare.ts';
+import { autoMergeRefusal } from './rules.ts';
 import { MATCH_FIELDS } from './record.ts';
 import { excludeCommonValues } from './common-values.ts';
 import { clusterMatches } from './cluster.ts';
@@ -39,10 +40,11 @@ describe('string similarity', () => {
 
 describe('normalization', () => {
   it('reads Chinese names as pinyin, with surnames read as surnames and compound surnames kept whole', () => {
-    assert.deepEqual(chineseName('张伟'), { surname: 'zhang', given: 'wei' });
-    assert.deepEqual(chineseName('单雄信'), { surname: 'shan', given: 'xiongxin' });
-    assert.deepEqual(chineseName('欧阳娜娜'), { surname: 'ouyang', given: 'nana' });
-    assert.deepEqual(splitFullName('張偉'), { surname: 'zhang', given: 'wei' }); // traditional characters
+    const parts = (n: { surname: string | null; given: string | null }) => ({ surname: n.surname, given: n.given });
+    assert.deepEqual(parts(chineseName('张伟')), { surname: 'zhang', given: 'wei' });
+    assert.deepEqual(chineseName('单雄信').syllables, { surname: ['shan'], given: ['xiong', 'xin'] });
+    assert.deepEqual(parts(chineseName('欧阳娜娜')), { surname: 'ouyang', given: 'nana' });
+    assert.deepEqual(parts(splitFullName('張偉')), { surname: 'zhang', given: 'wei' }); // traditional characters
     assert.deepEqual(splitFullName('Sarah Bruhn'), { given: 'sarah', surname: 'bruhn' });
     assert.deepEqual(splitFullName('Bruhn, Sarah'), { given: 'sarah', surname: 'bruhn' });
   });
@@ -110,5 +112,93 @@ describe('batch linkage', () => {
     assert.equal(out.clusters.length, 0);
     assert.equal(out.skipped.some((s) => s.id === 100 && /comparable/.test(s.reason)), true);
     assert.equal(out.common[0].field, 'phone');
+  });
+});
+
+describe('Chinese names and addresses', () => {
+  const rec = (id: number, r: Omit<PersonRecord, 'id'>) => prepareRecord({ id, ...r }, today);
+  const names = (x: string, y: string) => {
+    const v = compareRecords(rec(1, { name: x }), rec(2, { name: y }));
+    return [level(v, 'given'), level(v, 'surname')];
+  };
+  it('compares given names syllable by syllable', () => {
+    assert.equal(compareSyllables(['jing', 'yi'], ['jing', 'yi']), 3);
+    assert.equal(compareSyllables(['jing', 'yi'], ['jin', 'yi']), 1, 'ing/in are confused: a typo, or a relative');
+    assert.equal(compareSyllables(['ling'], ['ning']), 1);
+    assert.equal(compareSyllables(['zhi', 'hao'], ['zi', 'hao']), 1, 'zh/z are confused');
+    assert.equal(compareSyllables(['jing', 'yi'], ['jing', 'wen']), 1, 'one character of two: siblings look like this');
+    assert.equal(compareSyllables(['wei'], ['wen']), 0, 'one character that differs is a different name');
+    assert.equal(compareSyllables(['jing', 'yi'], ['jing']), 1);
+    assert.deepEqual(names('王静怡', '王静雯'), [1, 3]);
+    assert.deepEqual(names('王伟', '王文'), [0, 3]);
+    assert.deepEqual(names('陈婧', '陳靜'), [3, 3], 'homophone in traditional characters');
+  });
+  it('reads a name written given name first, and never lets one crosswise agreement pass for a given name', () => {
+    assert.deepEqual(names('李杰晨', '杰晨李'), [3, 3]);
+    assert.notDeepEqual(names('林晨晶', '陈晶琳'), [3, 3], 'the same sounds rotated, but other characters');
+    assert.deepEqual(names('梦赵', '赵敏瑶'), [0, 3], 'only the surname agrees');
+    assert.deepEqual(names('诗黄', '黄杰诗'), [1, 3], 'read crosswise, the weaker agreement is the given name\'s');
+    assert.deepEqual(names('Jingyi Wang', '王静怡'), [3, 3]);
+  });
+  it('finds shortened and mistyped Chinese addresses similar, neighbours on one road different', () => {
+    const addr = (x: string, y: string) => level(compareRecords(rec(1, { name: 'a', address: x }), rec(2, { name: 'a', address: y })), 'address');
+    const full = '浦东新区世纪大道188号阳光花园3栋1202室';
+    assert.equal(addr(full, full), 2);
+    assert.equal(addr(full, '世纪大道188号阳光花园3栋1202室'), 1, 'without the district');
+    assert.equal(addr(full, '浦东新区世纪大道188号'), 1, 'without the flat');
+    assert.equal(addr(full, '浦東新區世紀大道188號陽光花園3棟1202室'), 2, 'traditional characters');
+    assert.equal(addr(full, '浦东新区世纪大道26号锦绣苑5栋801室'), 0, 'a neighbour');
+    assert.equal(addr('鼓楼区和平路484号703室', '鼓楼区和平路489号503室'), 0, 'a neighbour two digits away');
+    assert.equal(addr(full, '浦东新区世紀大到188号阳光花园3栋1202室'), 1, 'a typo in the words');
+    assert.equal(addr('30 learmonth drive wallace heights', '30 learmonth drive'), 1);
+  });
+});
+
+describe('automatic merge rules', () => {
+  const levels = (l: Partial<Record<(typeof MATCH_FIELDS)[number], number>>) => Int8Array.from(MATCH_FIELDS, (f) => l[f] ?? MISSING);
+  it('refuse geography and a name alone, and household fields with half a name', () => {
+    assert.equal(autoMergeRefusal(levels({ given: 3, surname: 3, city: 2, region: 1 }), 30), 'no_identifier');
+    assert.equal(autoMergeRefusal(levels({ given: 3, surname: 3, phone: 2, city: 2 }), 30), null);
+    assert.equal(autoMergeRefusal(levels({ given: 1, surname: 3, phone: 2, address: 2 }), 30), 'no_identifier', 'sisters sharing the family phone');
+    assert.equal(autoMergeRefusal(levels({ given: 1, surname: 3, phone: 2, birthDate: 3 }), 30), null);
+    assert.equal(autoMergeRefusal(levels({ given: 0, surname: 3, phone: 2, address: 2 }), 30), 'no_identifier');
+    assert.equal(autoMergeRefusal(levels({ given: 0, surname: 3, birthDate: 3, address: 1 }), 30), null);
+    assert.equal(autoMergeRefusal(levels({ given: 3, surname: 3, phone: 2 }), 5), 'thin_evidence');
+  });
+  it('veto strong disagreement', () => {
+    assert.equal(autoMergeRefusal(levels({ given: 0, surname: 0, phone: 2, birthDate: 3 }), 30), 'names_differ');
+    assert.equal(autoMergeRefusal(levels({ given: 3, surname: 3, phone: 0, birthDate: 0, email: 2 }), 30), 'conflicting_identifiers');
+    assert.equal(autoMergeRefusal(levels({ given: 1, surname: 3, phone: 2, birthDate: 0 }), 30), 'birthdays_differ');
+    assert.equal(autoMergeRefusal(levels({ given: 1, surname: 3, idNumber: 2, birthDate: 0 }), 30), null, 'an id number outweighs a birthday');
+    assert.equal(autoMergeRefusal(levels({ given: 3, surname: 3, phone: 2, birthDate: 0 }), 30), null, 'a wrong birthday with the same name and phone');
+  });
+});
+
+describe('weighing evidence', () => {
+  // Strangers in a handful of cities; a tenth of them duplicated with the same phone.
+  const cities = [['上海', '上海'], ['北京', '北京'], ['广州', '广东'], ['深圳', '广东']] as const;
+  const people: PersonRecord[] = [];
+  for (let i = 0; i < 600; i++) {
+    const [city, region] = i % 10 < 7 ? cities[0] : cities[1 + (i % 3)];
+    const p = { name: `${'王李张刘陈'[i % 5]}${'伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚'[Math.floor(i / 5) % 20]}${'一二三四五六七八九十'[Math.floor(i / 100) % 10]}`, phone: `139${String(10_000_000 + i * 7919).slice(-8)}`, city, region };
+    people.push({ id: people.length + 1, ...p });
+    if (i % 10 === 0) people.push({ id: people.length + 1, ...p });
+  }
+  const result = linkRecords(people, { today });
+  const byId = new Map(result.records.map((r) => [r.id, r]));
+  const place = (x: number, y: number) => result.scorer.evidence(compareRecords(byId.get(x)!, byId.get(y)!), byId.get(x)!, byId.get(y)!).find((e) => e.field === 'place')!;
+  it('counts agreeing on a common city less than on a rare one, and city with province once', () => {
+    // Records 1.. are in 上海 (70%); find a 上海 pair and a 深圳 pair of strangers.
+    const inCity = (c: string) => result.records.filter((r) => r.values.city === c).map((r) => r.id);
+    const [sh1, sh2] = inCity('上海');
+    const [sz1, sz2] = inCity('深圳');
+    const common = place(sh1, sh2);
+    const rare = place(sz1, sz2);
+    assert.deepEqual(common.parts!.map((p) => p.label), ['exact', 'exact']);
+    assert.ok(rare.weight > common.weight + 1, `深圳 ${rare.weight} bits vs 上海 ${common.weight}`);
+    // Province adds nothing once the city agrees: 广东 holds two cities, but 深圳+广东 is as rare as 深圳.
+    const szShare = inCity('深圳').length / result.records.length;
+    assert.ok(rare.weight < Math.log2(1 / szShare) + 1, `city and province counted once: ${rare.weight} bits`);
+    assert.ok(common.weight >= 0, 'agreeing is never evidence against');
   });
 });

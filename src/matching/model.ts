@@ -1,14 +1,21 @@
-// The Fellegi–Sunter model: for each field and agreement level, m = P(level | same person) and u = P(level |
-// different people); a pair's match weight is Σ log2(m/u) over its non-missing fields, and with the share λ of
-// matches among candidate pairs that gives P(match). m, u and λ are estimated without labels by EM over the
-// candidate pairs (Winkler 1988, conditional independence), starting u from random pairs, which are almost all
-// non-matches. Operator decisions, when there are some, enter as labelled pairs whose class is known.
+// The Fellegi–Sunter model: for each variable (a field, or the place fields taken jointly — variables.ts) and each
+// of its categories, m = P(category | same person) and u = P(category | different people); a pair's match weight is
+// Σ log2(m/u) over its variables with data, and with the share λ of matches among candidate pairs that gives
+// P(match). m, u and λ are estimated without labels by EM over the candidate pairs (Winkler 1988, conditional
+// independence between variables), starting u from random pairs, which are almost all non-matches. Operator
+// decisions, when there are some, enter as labelled pairs whose class is known. How common a value is enters at
+// scoring time (scorer.ts), not here.
 import { FIELD_COUNT, LEVEL_COUNTS, MISSING } from './compare.ts';
-import { MATCH_FIELDS } from './record.ts';
+import type { TfSummary } from './frequencies.ts';
+import { categories, fieldLevels, normalizeGroups, VARIABLE_COUNT, VARIABLES } from './variables.ts';
+
+/** Models fitted before the place fields were joint and values weighed by frequency are refitted, not reused. */
+export const MODEL_VERSION = 2;
 
 export interface MatchModel {
+  version: number;
   lambda: number;
-  /** m[field][level], u[field][level] in MATCH_FIELDS order. */
+  /** m[variable][category], u[variable][category] in VARIABLES order. */
   m: number[][];
   u: number[][];
   iterations: number;
@@ -16,6 +23,10 @@ export interface MatchModel {
   pairs: number;
   /** Records the model was fitted on (sets how often a value may repeat before it counts as a placeholder). */
   records?: number;
+  /** Candidate pairs per set of place fields present (to show per-field place weights as averages). */
+  placeMasks?: number[];
+  /** Value frequencies of the fitted base, for weighing agreement on common and rare values. */
+  tf?: TfSummary;
 }
 
 /** Comparison vectors are packed into one integer (base 5, missing = 0) so identical patterns are counted once. */
@@ -47,26 +58,28 @@ export function countPatterns(codes: ArrayLike<number>, n = codes.length): Patte
 const FLOOR = 1e-6;
 const PRIOR_PAIRS = 10;
 
-function normalizeRow(row: number[]): number[] {
-  const floored = row.map((x) => Math.max(x, FLOOR));
-  const s = floored.reduce((a, b) => a + b, 0);
-  return floored.map((x) => x / s);
-}
+const emptyRows = () => VARIABLES.map((v) => new Array<number>(v.categories).fill(0));
 
-/** u from random pairs: level frequencies with add-one smoothing. */
+/** u from random pairs: category frequencies with add-one smoothing. */
 export function estimateU(randomPatterns: PatternCounts): number[][] {
-  const u = LEVEL_COUNTS.map((n) => new Array<number>(n).fill(1));
-  const levels = new Int8Array(FIELD_COUNT);
+  const u = VARIABLES.map((v) => new Array<number>(v.categories).fill(1));
+  const cats = new Int16Array(VARIABLE_COUNT);
   randomPatterns.codes.forEach((code, p) => {
-    unpackPattern(code, levels);
-    for (let f = 0; f < FIELD_COUNT; f++) if (levels[f] !== MISSING) u[f][levels[f]] += randomPatterns.counts[p];
+    categories(unpackPattern(code), cats);
+    for (let v = 0; v < VARIABLE_COUNT; v++) if (cats[v] !== MISSING) u[v][cats[v]] += randomPatterns.counts[p];
   });
-  return u.map(normalizeRow);
+  return u.map((row, v) => normalizeGroups(row, VARIABLES[v], FLOOR));
 }
 
-/** m starts believing matches mostly agree exactly: geometric weights towards the top level. */
+/**
+ * m starts believing matches mostly agree exactly: geometric weights towards the top level of each field (for the
+ * place variable, the product over the fields present).
+ */
 function initialM(): number[][] {
-  return LEVEL_COUNTS.map((n) => normalizeRow(Array.from({ length: n }, (_, l) => 2 ** (3 * (l - n + 1)))));
+  return VARIABLES.map((v) => {
+    const row = Array.from({ length: v.categories }, (_, c) => fieldLevels(v, c).reduce((p, l, k) => (l === MISSING ? p : p * 2 ** (3 * (l - LEVEL_COUNTS[v.fields[k]] + 1))), 1));
+    return normalizeGroups(row, v, FLOOR);
+  });
 }
 
 export interface LabelledPattern {
@@ -82,8 +95,8 @@ export function fitModel(
   const maxIterations = opts.maxIterations ?? 200;
   const tolerance = opts.tolerance ?? 1e-7;
   const P = candidates.codes.length;
-  const patterns = candidates.codes.map((c) => unpackPattern(c));
-  const labelled = (opts.labelled ?? []).map((l) => ({ levels: unpackPattern(l.code), isMatch: l.isMatch }));
+  const patterns = candidates.codes.map((c) => categories(unpackPattern(c)));
+  const labelled = (opts.labelled ?? []).map((l) => ({ cats: categories(unpackPattern(l.code)), isMatch: l.isMatch }));
   const mPrior = initialM();
   let m = mPrior;
   let u = uStart.map((r) => [...r]);
@@ -101,14 +114,14 @@ export function fitModel(
     const logPrior = Math.log(lambda / (1 - lambda));
     for (let p = 0; p < P; p++) g[p] = posterior(patterns[p], m, u, logPrior);
     // M step.
-    const mAcc = LEVEL_COUNTS.map((n) => new Array<number>(n).fill(0));
-    const uAcc = LEVEL_COUNTS.map((n) => new Array<number>(n).fill(0));
+    const mAcc = emptyRows();
+    const uAcc = emptyRows();
     let matches = 0;
-    const add = (levels: Int8Array, weight: number, w: number) => {
-      for (let f = 0; f < FIELD_COUNT; f++) {
-        if (levels[f] === MISSING) continue;
-        mAcc[f][levels[f]] += weight * w;
-        uAcc[f][levels[f]] += (1 - weight) * w;
+    const add = (cats: Int16Array, weight: number, w: number) => {
+      for (let v = 0; v < VARIABLE_COUNT; v++) {
+        if (cats[v] === MISSING) continue;
+        mAcc[v][cats[v]] += weight * w;
+        uAcc[v][cats[v]] += (1 - weight) * w;
       }
     };
     for (let p = 0; p < P; p++) {
@@ -117,17 +130,17 @@ export function fitModel(
     }
     for (const l of labelled) {
       matches += l.isMatch ? 1 : 0;
-      add(l.levels, l.isMatch ? 1 : 0, 1);
+      add(l.cats, l.isMatch ? 1 : 0, 1);
     }
     // A weak Dirichlet prior (PRIOR_PAIRS pseudo-pairs shaped like the starting values) keeps a class that has
     // few pairs among the candidates — non-matches, when blocking is tight — from getting near-zero probabilities,
     // which would turn one agreement into tens of bits of evidence.
-    const nextM = mAcc.map((row, f) => normalizeRow(row.map((x, l) => x + PRIOR_PAIRS * mPrior[f][l])));
-    const nextU = uAcc.map((row, f) => normalizeRow(row.map((x, l) => x + uPriorPairs * uStart[f][l])));
+    const nextM = mAcc.map((row, v) => normalizeGroups(row.map((x, c) => x + PRIOR_PAIRS * mPrior[v][c]), VARIABLES[v], FLOOR));
+    const nextU = uAcc.map((row, v) => normalizeGroups(row.map((x, c) => x + uPriorPairs * uStart[v][c]), VARIABLES[v], FLOOR));
     const nextLambda = Math.min(1 - FLOOR, Math.max(FLOOR, matches / total));
     let change = Math.abs(nextLambda - lambda);
-    for (let f = 0; f < FIELD_COUNT; f++) {
-      for (let l = 0; l < LEVEL_COUNTS[f]; l++) change = Math.max(change, Math.abs(nextM[f][l] - m[f][l]), Math.abs(nextU[f][l] - u[f][l]));
+    for (let v = 0; v < VARIABLE_COUNT; v++) {
+      for (let c = 0; c < VARIABLES[v].categories; c++) change = Math.max(change, Math.abs(nextM[v][c] - m[v][c]), Math.abs(nextU[v][c] - u[v][c]));
     }
     [m, u, lambda] = [nextM, nextU, nextLambda];
     if (change < tolerance) {
@@ -136,52 +149,21 @@ export function fitModel(
       break;
     }
   }
-  return { lambda, m, u, iterations, converged, pairs: total };
+  const place = VARIABLES.length - 1;
+  const placeMasks = new Array<number>(VARIABLES[place].groups).fill(0);
+  patterns.forEach((cats, p) => {
+    if (cats[place] !== MISSING) placeMasks[VARIABLES[place].group[cats[place]]] += candidates.counts[p];
+  });
+  return { version: MODEL_VERSION, lambda, m, u, iterations, converged, pairs: total, placeMasks };
 }
 
-function posterior(levels: Int8Array, m: number[][], u: number[][], logPrior: number): number {
+function posterior(cats: Int16Array, m: number[][], u: number[][], logPrior: number): number {
   let logRatio = logPrior;
-  for (let f = 0; f < FIELD_COUNT; f++) {
-    const l = levels[f];
-    if (l !== MISSING) logRatio += Math.log(m[f][l] / u[f][l]);
+  for (let v = 0; v < VARIABLE_COUNT; v++) {
+    const c = cats[v];
+    if (c !== MISSING) logRatio += Math.log(m[v][c] / u[v][c]);
   }
   return 1 / (1 + Math.exp(-logRatio));
-}
-
-/** Match weight in bits for each field's level: log2(m/u). */
-export function fieldWeights(model: MatchModel): number[][] {
-  return model.m.map((row, f) => row.map((mv, l) => Math.log2(mv / model.u[f][l])));
-}
-
-export class Scorer {
-  private readonly weights: number[][];
-  private readonly priorBits: number;
-
-  constructor(readonly model: MatchModel) {
-    this.weights = fieldWeights(model);
-    this.priorBits = Math.log2(model.lambda / (1 - model.lambda));
-  }
-
-  /** Total match weight (bits) of a comparison vector. */
-  weight(levels: Int8Array): number {
-    let w = 0;
-    for (let f = 0; f < FIELD_COUNT; f++) if (levels[f] !== MISSING) w += this.weights[f][levels[f]];
-    return w;
-  }
-
-  probability(levels: Int8Array): number {
-    return 1 / (1 + 2 ** -(this.weight(levels) + this.priorBits));
-  }
-
-  /** Per-field evidence for the console: level, its label and its weight. */
-  evidence(levels: Int8Array, labels: (field: number, level: number) => string) {
-    return MATCH_FIELDS.map((field, f) => ({
-      field,
-      level: levels[f],
-      label: levels[f] === MISSING ? 'missing' : labels(f, levels[f]),
-      weight: levels[f] === MISSING ? 0 : Math.round(this.weights[f][levels[f]] * 100) / 100,
-    }));
-  }
 }
 
 /**

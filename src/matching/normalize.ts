@@ -27,6 +27,10 @@ const COMPOUND_SURNAMES = new Set([
 export interface NameParts {
   given: string | null;
   surname: string | null;
+  /** For names written in Chinese characters: the pinyin syllable of each character, per part. */
+  syllables?: { given: string[]; surname: string[] };
+  /** The characters themselves (simplified), as written. */
+  hanzi?: string;
 }
 
 /** Chinese name (already simplified) to surname and given name in toneless pinyin, reading surnames as surnames (单 → shan). */
@@ -35,9 +39,9 @@ export function chineseName(name: string): NameParts {
   if (!han) return { given: null, surname: null };
   const cut = han.length > 2 && COMPOUND_SURNAMES.has(han.slice(0, 2)) ? 2 : 1;
   const syllables = pinyin(han, { toneType: 'none', type: 'array', surname: 'head', v: true }) as string[];
-  const surname = syllables.slice(0, cut).join('');
-  const given = syllables.slice(cut).join('');
-  return { surname: surname || null, given: given || null };
+  const surname = syllables.slice(0, cut);
+  const given = syllables.slice(cut);
+  return { surname: surname.join('') || null, given: given.join('') || null, syllables: { surname, given }, hanzi: han };
 }
 
 /** Splits a full name: Chinese by surname; Latin "given surname" (or "surname, given"). */
@@ -55,16 +59,24 @@ export function splitFullName(full: string): NameParts {
 }
 
 /** A single name part (given name or surname) as it is compared: pinyin for Chinese, letters only otherwise. */
-export function namePart(raw: string | null | undefined): string | null {
+export function namePart(raw: string | null | undefined): { value: string; syllables?: string[]; hanzi?: string } | null {
   const n = normalizeText(raw);
   if (!n) return null;
   if (hasHan(n)) {
-    const syllables = pinyin(n.replace(/[^\u3400-\u9fff]/g, ''), { toneType: 'none', type: 'array', v: true }) as string[];
-    return syllables.join('') || null;
+    const hanzi = n.replace(/[^\u3400-\u9fff]/g, '');
+    const syllables = pinyin(hanzi, { toneType: 'none', type: 'array', v: true }) as string[];
+    return syllables.length ? { value: syllables.join(''), syllables, hanzi } : null;
   }
   const letters = n.replace(/[^a-z ]/g, '').replace(/\s+/g, ' ').trim();
-  return letters || null;
+  return letters ? { value: letters } : null;
 }
+
+// Sounds that IME users and dialect speakers confuse (平翘舌 z/zh c/ch s/sh, 前后鼻音 in/ing en/eng an/ang, n/l):
+// two syllables that differ only in these are the same name typed or heard differently.
+const FUZZY: [RegExp, string][] = [[/^zh/, 'z'], [/^ch/, 'c'], [/^sh/, 's'], [/^l/, 'n'], [/ng$/, 'n']];
+
+/** A syllable with the commonly confused sounds folded together. */
+export const fuzzySyllable = (s: string) => FUZZY.reduce((x, [re, to]) => x.replace(re, to), s);
 
 export type DateCheck = { ok: true; value: string } | { ok: false; reason: string };
 

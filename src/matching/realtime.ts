@@ -7,29 +7,40 @@ import type { Worker } from '../kernel/module.ts';
 import type { CustomersChanged } from '../kernel/changes.ts';
 import type { TenantTx } from '../kernel/tenant.ts';
 import { withTenant } from '../kernel/tenant.ts';
-import { autoMergeAllowed, compareRecords, reviewReason } from './compare.ts';
+import { compareRecords } from './compare.ts';
 import { describePair, mergePair, type PairScore, queueReviews } from './decide.ts';
 import { candidateIds, dropKnownCommon, markSeen, prepareKeys, writeKeys } from './keys.ts';
-import { packPattern, Scorer, unpackPattern } from './model.ts';
+import { packPattern, unpackPattern } from './model.ts';
 import { loadChangedProfiles, loadProfiles, toPersonRecord } from './profiles.ts';
 import { comparableFields, prepareRecord, type PersonRecord, type PreparedRecord } from './record.ts';
+import { autoMergeAllowed, conflict, reviewReason } from './rules.ts';
+import { Scorer } from './scorer.ts';
 import { loadSettings, type MatchSettings } from './settings.ts';
+import { loadShares } from './value-counts.ts';
 
 export interface Candidate extends PairScore {
   /** The candidate profile as it was compared. */
   other: PreparedRecord;
 }
 
-/** Scores a record against the live profiles that share a blocking key with it, best first. */
+/**
+ * Scores a record against the live profiles that share a blocking key with it, best first. The record's values
+ * are weighed by how common they were at the last batch run.
+ */
 export async function scoreCandidates(ctx: AppContext, tx: TenantTx, record: PreparedRecord, scorer: Scorer): Promise<Candidate[]> {
   const ids = await candidateIds(tx, ctx.pii, record, scorer.model.records ?? 0);
   const profiles = await loadProfiles(tx, ids);
+  if (profiles.length > 0) await loadShares(tx, ctx.pii, record, scorer.model.tf);
   const now = ctx.clock.now();
   return profiles
     .map((profile) => {
       const other = prepareRecord(toPersonRecord(ctx.pii, profile), now);
       const levels = compareRecords(record, other);
-      return { a: record.id, b: other.id, probability: scorer.probability(levels), weight: scorer.weight(levels), pattern: packPattern(levels), other };
+      const weight = scorer.weight(levels, record, other);
+      return {
+        a: record.id, b: other.id, probability: scorer.probability(weight), weight, pattern: packPattern(levels), other,
+        fields: scorer.evidence(levels, record, other),
+      };
     })
     .sort((x, y) => y.probability - x.probability);
 }
@@ -133,7 +144,7 @@ export class RealtimeMatcher implements Worker {
     const reviews: Parameters<typeof queueReviews>[1] = [];
     const best = autos[0];
     if (best) {
-      const merged = await mergePair(tx, describePair(scorer, best, 'realtime'), best.a, best.b, 'matcher');
+      const merged = await mergePair(tx, describePair(best, 'realtime'), best.a, best.b, 'matcher');
       if (merged) {
         touched.push(merged.winner, merged.loser);
         mergedAway.add(merged.loser);
@@ -141,16 +152,17 @@ export class RealtimeMatcher implements Worker {
     }
     // Several strong candidates: join another only if it also matches the first, else a person decides (no chains).
     for (const c of autos.slice(1)) {
-      const consistent = scorer.probability(compareRecords(best.other, c.other)) >= review;
-      const merged = consistent ? await mergePair(tx, describePair(scorer, c, 'realtime'), c.a, c.b, 'matcher') : null;
+      const cross = compareRecords(best.other, c.other);
+      const consistent = !conflict(cross) && scorer.probability(scorer.weight(cross, best.other, c.other)) >= review;
+      const merged = consistent ? await mergePair(tx, describePair(c, 'realtime'), c.a, c.b, 'matcher') : null;
       if (merged) {
         touched.push(merged.winner, merged.loser);
         mergedAway.add(merged.loser);
-      } else if (!consistent) reviews.push({ pair: c, evidence: describePair(scorer, c, 'realtime'), reason: 'several_candidates', source: 'realtime' });
+      } else if (!consistent) reviews.push({ pair: c, evidence: describePair(c, 'realtime'), reason: 'several_candidates', source: 'realtime' });
     }
     for (const c of candidates.filter((x) => !autos.includes(x))) {
       const reason = reviewReason(unpackPattern(c.pattern), c.weight, c.probability, auto);
-      reviews.push({ pair: c, evidence: describePair(scorer, c, 'realtime'), reason, source: 'realtime' });
+      reviews.push({ pair: c, evidence: describePair(c, 'realtime'), reason, source: 'realtime' });
     }
     // Pairs an operator already rejected are blocked; their reviews stay decided (the unique pair keeps them out).
     await queueReviews(tx, reviews);

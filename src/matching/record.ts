@@ -40,6 +40,12 @@ export interface PreparedRecord {
   surnameCode: string;
   /** Values refused for matching, with the reason (absurd date, placeholder phone, over-used value ...). */
   excluded: { field: MatchField; reason: string }[];
+  /** Name parts written in Chinese characters, one pinyin syllable per character (compared syllable by syllable). */
+  syllables?: { given?: string[]; surname?: string[] };
+  /** A Chinese name's characters (simplified) in the order written. */
+  hanzi?: string;
+  /** How common each of its values is (frequencies.ts), once counted. */
+  shares?: Float32Array;
 }
 
 export function prepareRecord(r: PersonRecord, today: Date): PreparedRecord {
@@ -49,9 +55,15 @@ export function prepareRecord(r: PersonRecord, today: Date): PreparedRecord {
     if (v) values[field] = v;
   };
 
-  let given = namePart(r.givenName);
-  let surname = namePart(r.surname);
-  if (!given && !surname && r.name) ({ given, surname } = splitFullName(r.name));
+  const g = namePart(r.givenName);
+  const s = namePart(r.surname);
+  let [given, surname] = [g?.value ?? null, s?.value ?? null];
+  let syllables: PreparedRecord['syllables'] = g?.syllables || s?.syllables ? { given: g?.syllables, surname: s?.syllables } : undefined;
+  let hanzi = g?.hanzi || s?.hanzi ? `${s?.hanzi ?? ''}${g?.hanzi ?? ''}` : undefined;
+  if (!given && !surname && r.name) {
+    const parts = splitFullName(r.name);
+    [given, surname, syllables, hanzi] = [parts.given, parts.surname, parts.syllables, parts.hanzi];
+  }
   set('given', given);
   set('surname', surname);
 
@@ -86,6 +98,8 @@ export function prepareRecord(r: PersonRecord, today: Date): PreparedRecord {
     givenCode: phonetic(values.given),
     surnameCode: phonetic(values.surname),
     excluded,
+    ...(syllables ? { syllables } : {}),
+    ...(hanzi ? { hanzi } : {}),
   };
 }
 

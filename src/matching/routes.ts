@@ -8,13 +8,12 @@ import { can } from '../access/roles.ts';
 import { actorOf, requirePermission } from '../access/auth.ts';
 import { audit } from '../access/audit.ts';
 import { revealPii } from '../customers/profile.ts';
-import { COMPARATORS } from './compare.ts';
-import { decideReview, describePair } from './decide.ts';
+import { decideReview } from './decide.ts';
 import { queueRun } from './batch.ts';
-import { fieldWeights, Scorer } from './model.ts';
-import { MATCH_FIELDS } from './record.ts';
+import { fieldWeights, Scorer } from './scorer.ts';
 import { prepareForMatching, scoreCandidates } from './realtime.ts';
 import { loadSettings, saveThresholds } from './settings.ts';
+import { registerRunRoutes } from './run-routes.ts';
 
 const id = z.object({ id: z.coerce.number().int().positive() });
 
@@ -76,6 +75,7 @@ function reviewView(
 
 export function registerMatchingRoutes(app: FastifyInstance, ctx: AppContext) {
   const r = app.withTypeProvider<ZodTypeProvider>();
+  registerRunRoutes(app, ctx);
 
   r.get('/v1/identity/matching', {
     config: { permission: 'customers:read' },
@@ -86,21 +86,20 @@ export function registerMatchingRoutes(app: FastifyInstance, ctx: AppContext) {
     const s = await loadSettings(tx);
     const lastRun = await tx.query(`SELECT * FROM match_runs WHERE workspace_id = $1 ORDER BY id DESC LIMIT 1`, [actor.workspaceId]);
     const pending = await tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM match_reviews WHERE workspace_id = $1 AND status = 'pending'`, [actor.workspaceId]);
-    const weights = s.model ? fieldWeights(s.model) : null;
+    const profiles = await tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM customers WHERE workspace_id = $1 AND merged_into IS NULL AND pii <> '{}'`, [actor.workspaceId]);
     return {
       thresholds: s.thresholds,
       fittedAt: s.fittedAt,
-      model: s.model && weights ? {
+      model: s.model ? {
         lambda: s.model.lambda, iterations: s.model.iterations, converged: s.model.converged, pairs: s.model.pairs,
-        fields: MATCH_FIELDS.map((field, f) => ({
-          field,
-          levels: COMPARATORS[field].levels.map((label, l) => ({ label, m: s.model!.m[f][l], u: s.model!.u[f][l], weight: weights[f][l] })),
-        })),
+        fields: fieldWeights(s.model),
       } : null,
       expected: s.expected,
       commonValues: s.commonValues,
       lastRun: lastRun.rows[0] ?? null,
       pendingReviews: pending.rows[0].n,
+      /** Profiles a full run would compare (live, with personal data). */
+      profiles: profiles.rows[0].n,
     };
   });
 
@@ -210,7 +209,7 @@ export function registerMatchingRoutes(app: FastifyInstance, ctx: AppContext) {
         customerId: c.b,
         probability: c.probability,
         decision: c.probability >= settings.thresholds.auto ? 'auto_merge' : c.probability >= settings.thresholds.review ? 'review' : 'no_match',
-        evidence: describePair(scorer, c, 'lookup').fields,
+        evidence: c.fields,
       })),
     };
   });

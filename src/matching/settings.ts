@@ -3,7 +3,7 @@
 import type { TenantTx } from '../kernel/tenant.ts';
 import type { CommonValue } from './common-values.ts';
 import { DEFAULT_THRESHOLDS, type Thresholds } from './link.ts';
-import type { expectedQuality, MatchModel } from './model.ts';
+import { type expectedQuality, type MatchModel, MODEL_VERSION } from './model.ts';
 
 export interface MatchSettings {
   thresholds: Thresholds;
@@ -23,8 +23,9 @@ export async function loadSettings(tx: TenantTx): Promise<MatchSettings> {
   if (!r) return { thresholds: DEFAULT_THRESHOLDS, model: null, expected: null, commonValues: [], commonHashes: new Set(), fittedAt: null };
   return {
     thresholds: { auto: r.auto_threshold, review: r.review_threshold },
-    model: r.model,
-    expected: r.expected,
+    // A model fitted by an older version weighs evidence differently: it waits for the next batch run.
+    model: r.model?.version === MODEL_VERSION ? r.model : null,
+    expected: r.model?.version === MODEL_VERSION ? r.expected : null,
     commonValues: r.common_values,
     commonHashes: new Set(r.common_hashes),
     fittedAt: r.fitted_at,

@@ -2720,7 +2720,59 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** Batch matching runs, newest first, with their merges and any undo */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            runs: {
+                                id: number;
+                                status: string;
+                                createdBy: string;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: date-time */
+                                finishedAt: string | null;
+                                profiles: number | null;
+                                reviewsQueued: number | null;
+                                merges: number;
+                                activeMerges: number;
+                                undo: {
+                                    /** @enum {string} */
+                                    status: "queued" | "running" | "done" | "failed";
+                                    reason: string;
+                                    keepApart: boolean;
+                                    requestedBy: string;
+                                    total: number;
+                                    done: number;
+                                    error: string | null;
+                                    /** Format: date-time */
+                                    createdAt: string;
+                                    /** Format: date-time */
+                                    startedAt: string | null;
+                                    /** Format: date-time */
+                                    finishedAt: string | null;
+                                } | null;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
         put?: never;
         /** Match the whole base now (a background run with progress) */
         post: {
@@ -2777,6 +2829,183 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/identity/matching/runs/{id}/merges": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The merges a batch run made: both profiles (masked), the evidence, and whether each is still in place */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    offset?: number;
+                };
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            total: number;
+                            items: {
+                                mergeId: number;
+                                winner: {
+                                    id: number;
+                                    name: string | null;
+                                    phone: string | null;
+                                    city: string | null;
+                                };
+                                loser: {
+                                    id: number;
+                                    name: string | null;
+                                    phone: string | null;
+                                    city: string | null;
+                                };
+                                probability: number | null;
+                                weight: number | null;
+                                fields: {
+                                    field: string;
+                                    label: string;
+                                    weight: number;
+                                    share?: number;
+                                    parts?: {
+                                        field: string;
+                                        label: string;
+                                    }[];
+                                }[];
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: date-time */
+                                undoneAt: string | null;
+                                undoneBy: string | null;
+                                undoReason: string | null;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/identity/matching/runs/{id}/undo": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Progress of undoing a batch run */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            status: "queued" | "running" | "done" | "failed";
+                            reason: string;
+                            keepApart: boolean;
+                            requestedBy: string;
+                            total: number;
+                            done: number;
+                            error: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            startedAt: string | null;
+                            /** Format: date-time */
+                            finishedAt: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Undo every merge of a batch run that is still in place (a background job with progress)
+         * @description Each profile comes back as it was before the merge. With `keepApart` the pairs are also blocked from being merged automatically again; without it the next run decides again.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        reason: string;
+                        /** @default false */
+                        keepApart?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            status: "queued" | "running" | "done" | "failed";
+                            reason: string;
+                            keepApart: boolean;
+                            requestedBy: string;
+                            total: number;
+                            done: number;
+                            error: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            startedAt: string | null;
+                            /** Format: date-time */
+                            finishedAt: string | null;
+                        };
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;

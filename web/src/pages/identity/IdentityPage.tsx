@@ -7,6 +7,7 @@ import { useLang } from '../../i18n/index.tsx';
 import { Chart } from '../../components/Chart.tsx';
 import { ThresholdsCard } from './Thresholds.tsx';
 import { ReviewQueue } from './ReviewQueue.tsx';
+import { RunMerges } from './RunMerges.tsx';
 import { fieldName } from './fields.ts';
 
 const STAGES: Record<string, [string, string]> = {
@@ -17,7 +18,7 @@ const STAGES: Record<string, [string, string]> = {
 export function IdentityPage({ canMerge, canEditRules }: { canMerge: boolean; canEditRules: boolean }) {
   const { lang } = useLang();
   const zh = lang !== 'en';
-  const { message } = App.useApp();
+  const { message, modal } = App.useApp();
   const [state, setState] = useState<any>(null);
   const [queueVersion, setQueueVersion] = useState(0);
   const timer = useRef<number | undefined>(undefined);
@@ -50,6 +51,18 @@ export function IdentityPage({ canMerge, canEditRules }: { canMerge: boolean; ca
       message.error(e.message);
     }
   };
+  // A full run merges on its own: say what it will do and ask first.
+  const confirmRun = () => modal.confirm({
+    title: zh ? '开始全量匹配？' : 'Match the whole base?',
+    content: <Typography.Paragraph data-testid="run-confirm-text">
+      {zh ? `将对全部 ${state.profiles.toLocaleString()} 位客户两两比对，置信度高于 ${state.thresholds.auto} 的自动合并（可撤销），介于 ${state.thresholds.review} 与 ${state.thresholds.auto} 之间的进入待审核。只有地区一致、或姓名一致却没有手机/邮箱/生日/地址等能确认本人的字段时，不会自动合并。`
+        : `All ${state.profiles.toLocaleString()} profiles are compared with each other: pairs above ${state.thresholds.auto} are merged automatically (undoable), pairs between ${state.thresholds.review} and ${state.thresholds.auto} go to review. A place alone, or a name without a phone, email, birthday or address that identifies the person, never merges.`}
+    </Typography.Paragraph>,
+    okText: zh ? '开始匹配' : 'Start',
+    cancelText: zh ? '取消' : 'Cancel',
+    okButtonProps: { 'data-testid': 'run-confirm-ok' },
+    onOk: startRun,
+  });
 
   if (!state) return <Card loading />;
   const run = state.lastRun;
@@ -60,7 +73,7 @@ export function IdentityPage({ canMerge, canEditRules }: { canMerge: boolean; ca
     <Space direction="vertical" size={16} style={{ width: '100%' }}>
       <Card
         title={zh ? '身份匹配（概率模型）' : 'Identity matching (probabilistic)'}
-        extra={canMerge && <Button type="primary" loading={running} onClick={startRun} data-testid="run-matching">{zh ? '全量匹配' : 'Match the whole base'}</Button>}
+        extra={canMerge && <Button type="primary" loading={running} onClick={confirmRun} data-testid="run-matching">{zh ? '全量匹配' : 'Match the whole base'}</Button>}
       >
         <Typography.Paragraph type="secondary">
           {zh ? '同一个人在门店、电商和导入名单里留下的资料常有错字、缺项、姓名顺序颠倒。匹配器按姓名（拼音、繁简）、生日、手机、邮箱、地址逐项比对，用 EM 在你的数据上估计每一项“一致”和“不一致”的分量，高于自动合并阈值的直接合并（可撤销），灰区交给人工审核。新客户实时匹配。'
@@ -106,11 +119,13 @@ export function IdentityPage({ canMerge, canEditRules }: { canMerge: boolean; ca
         )}
       </Card>
 
-      <Card title={zh ? '人工审核' : 'Review queue'}>
+      <Card title={zh ? '人工审核与合并记录' : 'Review queue and merges'}>
         <Tabs items={(['pending', 'merged', 'rejected'] as const).map((status) => ({
           key: status,
-          label: { pending: zh ? `待审核 (${state.pendingReviews})` : `Pending (${state.pendingReviews})`, merged: zh ? '已合并' : 'Merged', rejected: zh ? '非同一人' : 'Rejected' }[status],
-          children: <ReviewQueue status={status} version={queueVersion} canDecide={canMerge} onDecided={load} />,
+          label: <span data-testid={`tab-${status}`}>{{ pending: zh ? `待审核 (${state.pendingReviews})` : `Pending (${state.pendingReviews})`, merged: zh ? '已合并' : 'Merged', rejected: zh ? '非同一人' : 'Rejected' }[status]}</span>,
+          children: status === 'merged'
+            ? <RunMerges version={queueVersion} canMerge={canMerge} onChanged={load} />
+            : <ReviewQueue status={status} version={queueVersion} canDecide={canMerge} onDecided={load} />,
         }))} />
       </Card>
     </Space>

@@ -5,7 +5,7 @@ import { App, Button, Card, Col, Empty, Pagination, Progress, Row, Space, Table,
 import { Link } from 'react-router-dom';
 import { api, dateTime, yuan } from '../../api.ts';
 import { useLang } from '../../i18n/index.tsx';
-import { fieldName, PROFILE_FIELDS } from './fields.ts';
+import { comparisonLabel, fieldName, PROFILE_FIELDS } from './fields.ts';
 
 const PAGE = 10;
 
@@ -14,6 +14,9 @@ const REASONS: Record<string, [string, string]> = {
   grey_zone: ['介于两个阈值之间', 'between the two thresholds'],
   names_differ: ['姓名完全不同：可能是同住的家人或门店代填的资料', 'names differ entirely: perhaps a household, or a store\'s defaults'],
   thin_evidence: ['证据不足以自动合并', 'too little evidence to merge without a person'],
+  no_identifier: ['只有姓名、地区或同住信息一致：缺少能确认本人的字段（手机、邮箱、生日、证件号）', 'only name, place or household fields agree: nothing that identifies the person (phone, email, birthday, ID)'],
+  conflicting_identifiers: ['手机和生日都不同', 'different phones and different birthdays'],
+  birthdays_differ: ['生日不同且名字只是相似：可能是兄弟姐妹', 'different birthdays and only similar given names: perhaps siblings'],
   conflicting_pair: ['与同组其他记录不一致', 'disagrees with another record of the group'],
   cluster_too_large: ['合并后人数过多', 'would make an implausibly large group'],
   several_candidates: ['多个候选互相矛盾', 'several candidates that disagree with each other'],
@@ -104,11 +107,13 @@ function SideBySide({ a, b, zh }: { a: any; b: any; zh: boolean }) {
 
 const Cell = ({ v, same }: { v: string | null; same: boolean }) => (v == null ? <Typography.Text type="secondary">—</Typography.Text> : <Typography.Text strong={same}>{String(v)}</Typography.Text>);
 
-function Evidence({ fields, zh }: { fields: { field: string; label: string; weight: number }[]; zh: boolean }) {
+export interface EvidenceField { field: string; label: string; weight: number; share?: number; parts?: { field: string; label: string }[] }
+
+export function Evidence({ fields, zh }: { fields: EvidenceField[]; zh: boolean }) {
   return (
     <Table size="small" pagination={false} rowKey="field" dataSource={fields} data-testid="evidence" columns={[
       { title: zh ? '比对项' : 'Field', dataIndex: 'field', render: (f) => fieldName(f, zh) },
-      { title: zh ? '结果' : 'Comparison', dataIndex: 'label' },
+      { title: zh ? '结果' : 'Comparison', render: (_, e: EvidenceField) => comparisonLabel(e, zh) },
       {
         title: zh ? '证据（比特）' : 'Evidence (bits)', dataIndex: 'weight', align: 'right',
         render: (w: number) => <Tag color={w > 0 ? 'green' : w < 0 ? 'red' : 'default'}>{w > 0 ? '+' : ''}{w.toFixed(1)}</Tag>,
