@@ -1,0 +1,68 @@
+// The offensive-language classifier at run time: logistic regression over hashed character n-grams (features.ts), its
+// weights trained on COLD (thu-coai/COLDataset, Apache-2.0) by `npm run train:cold` and committed as cold-model.json —
+// int8 weights with one scale, 64 K buckets: the model derived from the data set, not the data set.
+import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import type { FoldedText } from '../folded-text.ts';
+import { forEachFeature, type FeatureSpec } from './features.ts';
+
+export const ModelFileSchema = z.object({
+  format: z.literal('siyu-offensive-lr'),
+  version: z.literal(1),
+  features: z.object({ bits: z.number().int().min(8).max(24), maxN: z.number().int().min(1).max(5) }),
+  bias: z.number(),
+  scale: z.number().positive(),
+  /** Int8 weights, base64; weight of bucket b = weights[b] * scale. */
+  weights: z.string(),
+  trainedOn: z.string(),
+  holdout: z.object({ accuracy: z.number(), precision: z.number(), recall: z.number(), examples: z.number().int() }),
+  trainedAt: z.string(),
+});
+export type ModelFile = z.infer<typeof ModelFileSchema>;
+
+export const MODEL_PATH = fileURLToPath(new URL('./cold-model.json', import.meta.url));
+
+export class OffensiveClassifier {
+  private readonly seen: Uint32Array;
+  private stamp = 0;
+  private z = 0;
+  private readonly add = (bucket: number) => {
+    this.z += this.weights[bucket];
+  };
+
+  constructor(
+    private readonly spec: FeatureSpec,
+    private readonly weights: Float32Array,
+    private readonly bias: number,
+  ) {
+    this.seen = new Uint32Array(weights.length);
+  }
+
+  static fromFile(file: ModelFile): OffensiveClassifier {
+    const bytes = Buffer.from(file.weights, 'base64');
+    if (bytes.length !== 1 << file.features.bits) throw new Error(`offensive-language model: ${bytes.length} weights, expected ${1 << file.features.bits}`);
+    const q = new Int8Array(bytes.buffer, bytes.byteOffset, bytes.length);
+    const weights = new Float32Array(q.length);
+    for (let i = 0; i < q.length; i++) weights[i] = q[i] * file.scale;
+    return new OffensiveClassifier(file.features, weights, file.bias);
+  }
+
+  /** The committed model (throws with the reason when the file is missing or malformed). */
+  static load(path = MODEL_PATH): OffensiveClassifier {
+    return OffensiveClassifier.fromFile(ModelFileSchema.parse(JSON.parse(fs.readFileSync(path, 'utf8'))));
+  }
+
+  /** Probability that the text is offensive. Empty text (emoji only, a picture) is 0. */
+  probability(text: FoldedText): number {
+    if (text.length === 0) return 0;
+    if (++this.stamp === 0xffffffff) {
+      this.seen.fill(0);
+      this.stamp = 1;
+    }
+    this.z = 0;
+    const n = forEachFeature(text, this.spec, this.seen, this.stamp, this.add);
+    const score = this.bias + this.z / Math.sqrt(n);
+    return 1 / (1 + Math.exp(-score));
+  }
+}
