@@ -14,6 +14,7 @@ export class FoldedText {
   ends = new Int32Array(256);
   kinds = new Uint8Array(256);
   length = 0;
+  private units = new Uint16Array(256);
   private pinyinStream: PinyinStream | undefined;
   private pinyinFresh = false;
 
@@ -23,7 +24,8 @@ export class FoldedText {
     this.pinyinFresh = false;
     const n = text.length;
     if (this.symbols.length < n) this.grow(n);
-    const units = new Uint16Array(n);
+    if (this.units.length < n) this.units = new Uint16Array(Math.max(n, this.units.length * 2));
+    const units = this.units;
     const { symbols, starts, ends, kinds } = this;
     let m = 0;
     for (let i = 0; i < n; i++) {
@@ -54,7 +56,7 @@ export class FoldedText {
       kinds[m++] = k;
     }
     this.length = m;
-    this.folded = Buffer.from(units.buffer, 0, n * 2).toString('utf16le');
+    this.folded = n === 0 ? '' : Buffer.from(units.buffer, 0, n * 2).toString('utf16le');
     return this;
   }
 
@@ -127,8 +129,9 @@ export class PinyinStream {
 }
 
 /** A word's symbols as FoldedText would produce them (for compiling word lists with the same folding as messages). */
+const wordScratch = new FoldedText();
 export function foldWord(word: string): { symbols: number[]; kinds: number[] } {
-  const t = new FoldedText().load(word);
+  const t = wordScratch.load(word);
   return { symbols: Array.from(t.symbols.subarray(0, t.length)), kinds: Array.from(t.kinds.subarray(0, t.length)) };
 }
 

@@ -5,6 +5,7 @@
 import { Automaton, MatchBuffer } from './automaton.ts';
 import { CharKind } from './chars.ts';
 import { FoldedText, foldWord, pinyinOfWord } from './folded-text.ts';
+import { maxSeverity, type Severity } from './verdict.ts';
 
 export const WORD_CATEGORIES = ['politics', 'drugs', 'porn', 'gambling', 'illegal', 'advertising', 'abuse', 'general', 'brand'] as const;
 export type WordCategory = (typeof WORD_CATEGORIES)[number];
@@ -19,6 +20,8 @@ export interface WordInput {
   list: string;
   /** Match the word's pinyin too (威信 and weixin hit 微信). Only for words of two or more characters. */
   pinyin?: boolean;
+  /** How serious a hit is, when the list says (brand lists do); otherwise judged from categories and variants. */
+  severity?: Severity;
 }
 
 export interface LexiconInput {
@@ -32,6 +35,7 @@ export interface LexiconEntry {
   categories: WordCategory[];
   lists: string[];
   allow: boolean;
+  severity: Severity | null;
   /** Kind of the first and last symbol: a Latin word must not start or end inside a longer Latin word. */
   firstKind: number;
   lastKind: number;
@@ -83,7 +87,7 @@ export class Lexicon {
       if (id === undefined) {
         id = entries.length;
         byKey.set(key, id);
-        entries.push({ word, categories: [], lists: [], allow: false, firstKind: kinds[0], lastKind: kinds[kinds.length - 1] });
+        entries.push({ word, categories: [], lists: [], allow: false, severity: null, firstKind: kinds[0], lastKind: kinds[kinds.length - 1] });
         patterns.push(symbols);
       }
       const e = entries[id];
@@ -91,6 +95,7 @@ export class Lexicon {
       if (w) {
         for (const c of w.categories) if (!e.categories.includes(c)) e.categories.push(c);
         if (!e.lists.includes(w.list)) e.lists.push(w.list);
+        if (w.severity) e.severity = maxSeverity(e.severity, w.severity);
         if (w.pinyin && symbols.length >= 2) pinyinWanted.add(id);
       }
     };

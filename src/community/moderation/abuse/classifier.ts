@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import type { FoldedText } from '../folded-text.ts';
-import { forEachFeature, type FeatureSpec } from './features.ts';
+import { forEachFeature, forEachNgram, type FeatureSpec } from './features.ts';
 
 export const ModelFileSchema = z.object({
   format: z.literal('siyu-offensive-lr'),
@@ -64,5 +64,28 @@ export class OffensiveClassifier {
     const n = forEachFeature(text, this.spec, this.seen, this.stamp, this.add);
     const score = this.bias + this.z / Math.sqrt(n);
     return 1 / (1 + Math.exp(-score));
+  }
+
+  /**
+   * The n-grams that pushed the score up most, as spans of the original text (non-overlapping, strongest first).
+   * Longest n-grams first: 垃圾 tells a reviewer more than 垃 and 圾; single characters only fill what is left.
+   */
+  signals(text: FoldedText, k: number): { start: number; end: number; text: string; weight: number }[] {
+    const all: { first: number; n: number; weight: number }[] = [];
+    forEachNgram(text, this.spec, (bucket, first, n) => {
+      if (this.weights[bucket] > 0) all.push({ first, n, weight: this.weights[bucket] });
+    });
+    all.sort((a, b) => b.n - a.n || b.weight - a.weight);
+    const picked: { first: number; n: number; weight: number }[] = [];
+    for (const g of all) {
+      if (picked.length === k) break;
+      if (picked.some((p) => g.first < p.first + p.n && p.first < g.first + g.n)) continue;
+      picked.push(g);
+    }
+    return picked.map((g) => {
+      const start = text.starts[g.first];
+      const end = text.ends[g.first + g.n - 1];
+      return { start, end, text: text.original.slice(start, end), weight: g.weight };
+    });
   }
 }

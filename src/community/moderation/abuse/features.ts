@@ -10,24 +10,30 @@ export interface FeatureSpec {
   maxN: number;
 }
 
+/** Calls `visit` for every n-gram of `text` with its bucket and its symbol range [first, first + n). */
+export function forEachNgram(text: FoldedText, spec: FeatureSpec, visit: (bucket: number, first: number, n: number) => void): void {
+  const mask = (1 << spec.bits) - 1;
+  const { symbols, length } = text;
+  for (let i = 0; i < length; i++) {
+    let h = 0x811c9dc5;
+    for (let n = 1; n <= spec.maxN && i + n <= length; n++) {
+      h = Math.imul(h ^ symbols[i + n - 1], 0x01000193);
+      visit(((h ^ (h >>> 15)) + n) & mask, i, n);
+    }
+  }
+}
+
 /**
  * Calls `visit` once per distinct bucket of `text` (presence, not counts) and returns how many there were.
  * `seen`/`stamp` dedupe buckets without allocating: a bucket is seen when seen[b] === stamp.
  */
 export function forEachFeature(text: FoldedText, spec: FeatureSpec, seen: Uint32Array, stamp: number, visit: (bucket: number) => void): number {
-  const mask = (1 << spec.bits) - 1;
-  const { symbols, length } = text;
   let distinct = 0;
-  for (let i = 0; i < length; i++) {
-    let h = 0x811c9dc5;
-    for (let n = 1; n <= spec.maxN && i + n <= length; n++) {
-      h = Math.imul(h ^ symbols[i + n - 1], 0x01000193);
-      const bucket = ((h ^ (h >>> 15)) + n) & mask;
-      if (seen[bucket] === stamp) continue;
-      seen[bucket] = stamp;
-      distinct++;
-      visit(bucket);
-    }
-  }
+  forEachNgram(text, spec, (bucket) => {
+    if (seen[bucket] === stamp) return;
+    seen[bucket] = stamp;
+    distinct++;
+    visit(bucket);
+  });
   return distinct;
 }
