@@ -41,8 +41,12 @@ interface Compact {
 // Whitespace after folding (NFKC already made ideographic and no-break spaces plain) and zero-width characters.
 const isGap = (c: number) => c === 32 || (c >= 9 && c <= 13) || (c >= 0x200b && c <= 0x200f) || c === 0x2028 || c === 0x2029 || c === 0x2060 || c === 0xfeff;
 
+// Reused between messages (moderation is synchronous): one allocation instead of one per message.
+let atBuffer = new Int32Array(1024);
+
 function compact(folded: string): Compact {
-  const at = new Int32Array(folded.length);
+  if (atBuffer.length < folded.length) atBuffer = new Int32Array(Math.max(folded.length, atBuffer.length * 2));
+  const at = atBuffer;
   let out = '';
   let n = 0;
   let runStart = 0;

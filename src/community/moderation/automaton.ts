@@ -146,13 +146,30 @@ export class Automaton {
 
   /** Every occurrence (overlapping ones included) of every pattern in symbols[0, length), appended to `out`. */
   scan(symbols: Uint32Array, length: number, out: MatchBuffer): void {
-    const { fail, dict, terminal } = this;
+    const { fail, dict, terminal, root, edgeStart, labels, targets } = this;
     let s = 0;
     for (let i = 0; i < length; i++) {
       const c = symbols[i];
+      // step() written out: this loop is the hot path of moderation.
       for (;;) {
-        const t = this.step(s, c);
-        if (t !== 0 || s === 0) {
+        if (s === 0) {
+          s = c < ROOT_SPAN ? root[c] : (this.rootAstral.get(c) ?? 0);
+          break;
+        }
+        let lo = edgeStart[s];
+        let hi = edgeStart[s + 1] - 1;
+        let t = 0;
+        while (lo <= hi) {
+          const mid = (lo + hi) >>> 1;
+          const l = labels[mid];
+          if (l === c) {
+            t = targets[mid];
+            break;
+          }
+          if (l < c) lo = mid + 1;
+          else hi = mid - 1;
+        }
+        if (t !== 0) {
           s = t;
           break;
         }

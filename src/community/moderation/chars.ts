@@ -107,6 +107,9 @@ export interface PinyinTable {
   syllableOf: Uint16Array;
   /** Toneless syllables, ü written v (lv, nv) as people type it. */
   syllables: string[];
+  /** The same letters flat: syllable id s spans letters[letterStart[s], letterStart[s + 1]). */
+  letters: Uint8Array;
+  letterStart: Uint32Array;
 }
 
 let pinyinTable: PinyinTable | undefined;
@@ -130,6 +133,9 @@ export function pinyinTables(): PinyinTable {
     }
     syllableOf[c] = id + 1;
   }
-  pinyinTable = { syllableOf, syllables };
+  const letterStart = new Uint32Array(syllables.length + 1);
+  syllables.forEach((py, i) => (letterStart[i + 1] = letterStart[i] + py.length));
+  const letters = Uint8Array.from(syllables.join(''), (ch) => ch.charCodeAt(0));
+  pinyinTable = { syllableOf, syllables, letters, letterStart };
   return pinyinTable;
 }

@@ -6,7 +6,8 @@
 //    of (member, time) and each member's last time; expired entries leave from the front, so the distinct count is
 //    the map's size.
 // Texts are compared by a fingerprint of their folded letters and digits (spacing, punctuation, emoji, case and
-// traditional characters do not make a copy new); short ones (好的, 收到, +1) never count as repeats.
+// traditional characters do not make a copy new); short ones (好的, 收到, +1) never count as repeats, and across
+// members only longer ones do (customers ask 什么时候发货 alike; a spam ring posts whole adverts).
 // Memory: every record is freed once idle for longer than the longest window (an expiry queue swept a little on each
 // message), so it is bounded by the messages of the last window, not by the group's history.
 import type { FoldedText } from './folded-text.ts';
@@ -114,11 +115,13 @@ export class FloodTracker {
         findings.push({ code: 'same_text_member', reason: `${Math.round(p.repeatWindowSeconds / 60)} 分钟内重复发送相同内容 ${p.memberRepeats} 次以上`, score: 1, detail: { repeats: p.memberRepeats } });
         severity = 'medium';
       }
-      const senders = this.touch(this.senders, `${groupId}\u0000${fp}`, at, () => new Senders());
-      const distinct = senders.record(memberId, at, repeatMs);
-      if (distinct >= p.groupRepeats) {
-        findings.push({ code: 'same_text_group', reason: `${distinct} 位成员在 ${Math.round(p.repeatWindowSeconds / 60)} 分钟内发送相同内容`, score: 1, detail: { members: distinct } });
-        severity = 'high';
+      if (text.length >= p.minGroupRepeatLength) {
+        const senders = this.touch(this.senders, `${groupId}\u0000${fp}`, at, () => new Senders());
+        const distinct = senders.record(memberId, at, repeatMs);
+        if (distinct >= p.groupRepeats) {
+          findings.push({ code: 'same_text_group', reason: `${distinct} 位成员在 ${Math.round(p.repeatWindowSeconds / 60)} 分钟内发送相同内容`, score: 1, detail: { members: distinct } });
+          severity = 'high';
+        }
       }
     }
     return { findings, severity };

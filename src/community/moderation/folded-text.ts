@@ -92,27 +92,29 @@ export class PinyinStream {
   length = 0;
 
   load(text: FoldedText) {
-    const { syllableOf, syllables } = pinyinTables();
+    const { syllableOf, letters: table, letterStart } = pinyinTables();
+    // At most 6 letters per character (zhuang, shuang): grow once, then write without checks.
+    if (this.letters.length < text.length * 6) this.grow(text.length * 6);
+    const { letters, source, canStart, canEnd } = this;
     let m = 0;
     for (let i = 0; i < text.length; i++) {
       const k = text.kinds[i];
       const sym = text.symbols[i];
       const py = k === CharKind.Han && sym < 0x10000 ? syllableOf[sym] : 0;
-      const need = py ? syllables[py - 1].length : 1;
-      if (m + need > this.letters.length) this.grow(m + need);
       if (py) {
-        const s = syllables[py - 1];
-        for (let j = 0; j < s.length; j++) {
-          this.letters[m] = s.charCodeAt(j);
-          this.source[m] = i;
-          this.canStart[m] = j === 0 ? 1 : 0;
-          this.canEnd[m++] = j === s.length - 1 ? 1 : 0;
+        const from = letterStart[py - 1];
+        const to = letterStart[py];
+        for (let j = from; j < to; j++) {
+          letters[m] = table[j];
+          source[m] = i;
+          canStart[m] = j === from ? 1 : 0;
+          canEnd[m++] = j === to - 1 ? 1 : 0;
         }
       } else {
-        this.letters[m] = k === CharKind.Latin ? sym : PINYIN_BREAK;
-        this.source[m] = i;
-        this.canStart[m] = 1;
-        this.canEnd[m++] = 1;
+        letters[m] = k === CharKind.Latin ? sym : PINYIN_BREAK;
+        source[m] = i;
+        canStart[m] = 1;
+        canEnd[m++] = 1;
       }
     }
     this.length = m;

@@ -29,6 +29,8 @@ export const ModerationPolicySchema = z.object({
     groupRepeats: z.number().int().min(2).max(1000),
     /** Texts shorter than this (in letters and digits) are never repeats: 好的, 收到, +1, 1. */
     minRepeatLength: z.number().int().min(1).max(100),
+    /** Shorter texts do not count across members: many customers ask 什么时候发货呀 in the very same words. */
+    minGroupRepeatLength: z.number().int().min(1).max(200),
   }),
   allowedDomains: z.array(z.string().min(1).max(253)).max(200),
   allowedMiniPrograms: z.array(z.string().min(1).max(200)).max(200),
@@ -46,7 +48,7 @@ export const DEFAULT_POLICY: ModerationPolicy = {
   // On COLD (half offensive) 0.5 is the balanced threshold; real groups have few offensive messages, so the
   // default flags only confident ones (see bench/community.ts for precision and recall at these thresholds).
   abuse: { low: 0.7, medium: 0.85, high: 0.95 },
-  flooding: { rateWindowSeconds: 60, rateLimit: 10, repeatWindowSeconds: 600, memberRepeats: 3, groupRepeats: 4, minRepeatLength: 4 },
+  flooding: { rateWindowSeconds: 60, rateLimit: 10, repeatWindowSeconds: 600, memberRepeats: 3, groupRepeats: 4, minRepeatLength: 4, minGroupRepeatLength: 10 },
   allowedDomains: [],
   allowedMiniPrograms: [],
 };

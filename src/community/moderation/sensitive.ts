@@ -28,6 +28,9 @@ const VARIANT_LABELS: Record<WordVariant, string> = {
   pinyin: '，拼音/谐音',
 };
 
+// A long message can hold hundreds of hits; the verdict lists the first ones and counts the rest.
+const MAX_FINDINGS = 50;
+
 const TAGGED: WordCategory[] = ['politics', 'drugs', 'porn', 'gambling', 'illegal', 'abuse'];
 
 export interface WordFindings {
@@ -62,20 +65,24 @@ export function findWords(text: FoldedText, lexicons: readonly Lexicon[], hits: 
   for (const lexicon of lexicons) lexicon.find(text, hits, allowed);
   const out: WordFindings = { sensitive: [], severity: null, adWords: [] };
   if (hits.length === 0) return out;
-  const kept: WordHit[] = [];
+  // The same word at the same place from two lists (public and brand) is one finding.
+  const seen = new Set<string>();
+  let listed = 0;
   let tagged = 0;
   let firstTagged: LexiconEntry | null = null;
   let severity: Severity | null = null;
   for (const h of hits) {
-    if (isAllowed(h, allowed) || kept.some((k) => k.entry === h.entry && k.start === h.start)) continue;
-    kept.push(h);
+    if (isAllowed(h, allowed)) continue;
+    const key = `${h.start},${h.end},${h.entry.word}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
     const { brand, categories, labels } = labelOf(h.entry);
     if (categories.length === 0) {
       out.adWords.push(h);
       continue;
     }
     if (h.entry.categories.includes('advertising')) out.adWords.push(h);
-    out.sensitive.push({
+    if (++listed <= MAX_FINDINGS) out.sensitive.push({
       code: brand ? 'brand_word' : 'sensitive_word',
       reason: `${brand ? '品牌禁用词' : '敏感词'}「${h.entry.word}」（${labels}${VARIANT_LABELS[h.variant]}）`,
       score: 1,
@@ -91,6 +98,7 @@ export function findWords(text: FoldedText, lexicons: readonly Lexicon[], hits: 
       severity = maxSeverity(severity, h.variant === 'separated' || h.variant === 'pinyin' ? 'medium' : 'low');
     }
   }
+  if (listed > MAX_FINDINGS) out.sensitive.push({ code: out.sensitive[0].code, reason: `另有 ${listed - MAX_FINDINGS} 处未列出`, score: listed - MAX_FINDINGS });
   if (tagged >= 2) severity = maxSeverity(severity, 'medium');
   out.severity = severity;
   return out;

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import type { FoldedText } from '../folded-text.ts';
-import { forEachFeature, forEachNgram, type FeatureSpec } from './features.ts';
+import type { FeatureSpec } from './features.ts';
 
 export const ModelFileSchema = z.object({
   format: z.literal('siyu-offensive-lr'),
@@ -26,10 +26,6 @@ export const MODEL_PATH = fileURLToPath(new URL('./cold-model.json', import.meta
 export class OffensiveClassifier {
   private readonly seen: Uint32Array;
   private stamp = 0;
-  private z = 0;
-  private readonly add = (bucket: number) => {
-    this.z += this.weights[bucket];
-  };
 
   constructor(
     private readonly spec: FeatureSpec,
@@ -60,27 +56,60 @@ export class OffensiveClassifier {
       this.seen.fill(0);
       this.stamp = 1;
     }
-    this.z = 0;
-    const n = forEachFeature(text, this.spec, this.seen, this.stamp, this.add);
-    const score = this.bias + this.z / Math.sqrt(n);
-    return 1 / (1 + Math.exp(-score));
+    // The loop of forEachFeature written out: this runs for every message, and closures cost here.
+    const { symbols, length } = text;
+    const { seen, stamp, weights } = this;
+    const maxN = this.spec.maxN;
+    const mask = (1 << this.spec.bits) - 1;
+    let z = 0;
+    let distinct = 0;
+    for (let i = 0; i < length; i++) {
+      let h = 0x811c9dc5;
+      for (let n = 1; n <= maxN && i + n <= length; n++) {
+        h = Math.imul(h ^ symbols[i + n - 1], 0x01000193);
+        const bucket = ((h ^ (h >>> 15)) + n) & mask;
+        if (seen[bucket] === stamp) continue;
+        seen[bucket] = stamp;
+        distinct++;
+        z += weights[bucket];
+      }
+    }
+    return 1 / (1 + Math.exp(-(this.bias + z / Math.sqrt(distinct))));
   }
 
   /**
    * The n-grams that pushed the score up most, as spans of the original text (non-overlapping, strongest first).
    * Longest n-grams first: 垃圾 tells a reviewer more than 垃 and 圾; single characters only fill what is left.
+   * Only a few candidates per length are kept while scanning, so a 10,000-character message costs one pass.
+   * (The n-gram hashing of features.ts, written out like in `probability`.)
    */
   signals(text: FoldedText, k: number): { start: number; end: number; text: string; weight: number }[] {
-    const all: { first: number; n: number; weight: number }[] = [];
-    forEachNgram(text, this.spec, (bucket, first, n) => {
-      if (this.weights[bucket] > 0) all.push({ first, n, weight: this.weights[bucket] });
-    });
-    all.sort((a, b) => b.n - a.n || b.weight - a.weight);
-    const picked: { first: number; n: number; weight: number }[] = [];
-    for (const g of all) {
-      if (picked.length === k) break;
-      if (picked.some((p) => g.first < p.first + p.n && p.first < g.first + g.n)) continue;
-      picked.push(g);
+    const keep = k * 4;
+    const best: Candidate[][] = Array.from({ length: this.spec.maxN + 1 }, () => []);
+    const { symbols, length } = text;
+    const maxN = this.spec.maxN;
+    const mask = (1 << this.spec.bits) - 1;
+    for (let i = 0; i < length; i++) {
+      let h = 0x811c9dc5;
+      for (let n = 1; n <= maxN && i + n <= length; n++) {
+        h = Math.imul(h ^ symbols[i + n - 1], 0x01000193);
+        const weight = this.weights[((h ^ (h >>> 15)) + n) & mask];
+        if (weight <= 0) continue;
+        const list = best[n];
+        if (list.length === keep && list[keep - 1].weight >= weight) continue;
+        const candidate = { first: i, n, weight };
+        if (list.length < keep) list.push(candidate);
+        else list[keep - 1] = candidate;
+        for (let j = list.length - 1; j > 0 && list[j - 1].weight < list[j].weight; j--) [list[j - 1], list[j]] = [list[j], list[j - 1]];
+      }
+    }
+    const picked: Candidate[] = [];
+    for (let n = this.spec.maxN; n >= 1 && picked.length < k; n--) {
+      for (const g of best[n]) {
+        if (picked.length === k) break;
+        if (picked.some((p) => g.first < p.first + p.n && p.first < g.first + g.n)) continue;
+        picked.push(g);
+      }
     }
     return picked.map((g) => {
       const start = text.starts[g.first];
@@ -88,4 +117,10 @@ export class OffensiveClassifier {
       return { start, end, text: text.original.slice(start, end), weight: g.weight };
     });
   }
+}
+
+interface Candidate {
+  first: number;
+  n: number;
+  weight: number;
 }
