@@ -38,7 +38,8 @@ export function brandLexiconInput(lists: BrandList[]): LexiconInput {
 }
 
 export class LexiconStore {
-  private lists: PublicLists | undefined;
+  /** What was read (file names and times, not the words: those live on in the lexicon only). */
+  private lists: Omit<PublicLists, 'input'> | undefined;
   private publicLexicon: Lexicon | null = null;
   private readonly brand = new Map<string, Lexicon | null>();
 
@@ -92,8 +93,8 @@ export class LexiconStore {
   }
 
   private compilePublic() {
-    const lists = loadPublicLists(this.dir ?? defaultListsDir());
-    const lexicon = lists.input.words.length || lists.input.allow.length ? Lexicon.compile(lists.input) : null;
+    const { input, ...lists } = loadPublicLists(this.dir ?? defaultListsDir());
+    const lexicon = input.words.length || input.allow.length ? Lexicon.compile(input) : null;
     this.lists = lists;
     this.publicLexicon = lexicon;
   }

@@ -102,7 +102,7 @@ export function loadPublicLists(dir: string | null): PublicLists {
 }
 
 /** True when a list file was added, removed or modified since `lists` was read. */
-export function listsChanged(lists: PublicLists): boolean {
+export function listsChanged(lists: Pick<PublicLists, 'dir' | 'files'>): boolean {
   if (!lists.dir || !fs.existsSync(lists.dir)) return lists.files.length > 0;
   const current = fs.readdirSync(lists.dir).filter(isListFile);
   if (current.length !== lists.files.length) return true;
