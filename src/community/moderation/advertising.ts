@@ -67,6 +67,7 @@ const MAY_HAVE_DOMAIN = /[.。点]|dot/;
 const MAY_HAVE_ID = /[a-z][a-z0-9_-]{5}|\d{5}/;
 const MAY_SOLICIT = /[加+私找联]/;
 const MAY_PRIVATE = /[私看扫长]/;
+const MAY_EVADE = /[vwx威薇徽魏卫]/;
 
 export interface AdvertisingVerdict {
   findings: Finding[];
@@ -133,7 +134,7 @@ export function detectAdvertising(message: GroupMessageInput, text: FoldedText, 
     if (overlaps(s.start, s.end)) continue;
     add({ code: 'contact_solicit', reason: `引导加好友「${s.text}」`, score: 0.6, span: s });
   }
-  for (const m of t.matchAll(EVASION)) {
+  if (MAY_EVADE.test(t)) for (const m of t.matchAll(EVASION)) {
     const s = origSpan(m.index, m.index + m[0].length);
     if (overlaps(s.start, s.end)) continue;
     add({ code: 'contact_evasion', reason: `微信的变形写法「${s.text}」`, score: 0.5, span: s });
