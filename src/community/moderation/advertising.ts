@@ -75,113 +75,134 @@ export interface AdvertisingVerdict {
   severity: Severity | null;
 }
 
+/** Findings of one message, with the spans already taken (a phone inside a WeChat id is not found twice). */
+class Findings {
+  readonly list: Finding[] = [];
+  private readonly taken: { start: number; end: number }[] = [];
+
+  constructor(
+    private readonly original: string,
+    private readonly c: Compact,
+    private readonly policy: ModerationPolicy,
+  ) {}
+
+  /** Span of the original text under compact[a, b). */
+  span(a: number, b: number) {
+    return span(this.original, this.c.at[a], this.c.at[b - 1] + 1);
+  }
+
+  overlaps(a: number, b: number) {
+    return this.taken.some((t) => a < t.end && b > t.start);
+  }
+
+  add(f: Finding) {
+    this.list.push(f);
+    if (f.span) this.taken.push(f.span);
+  }
+
+  allowed(host: string) {
+    return this.policy.allowedDomains.some((d) => host === d || host.endsWith(`.${d}`));
+  }
+}
+
 export function detectAdvertising(message: GroupMessageInput, text: FoldedText, adWords: WordHit[], policy: ModerationPolicy): AdvertisingVerdict {
-  const findings: Finding[] = [];
   const original = text.original;
   const c = compact(text.folded);
-  const origSpan = (a: number, b: number) => span(original, c.at[a], c.at[b - 1] + 1);
-  const taken: { start: number; end: number }[] = [];
-  const overlaps = (a: number, b: number) => taken.some((t) => a < t.end && b > t.start);
-  const add = (f: Finding) => {
-    findings.push(f);
-    if (f.span) taken.push(f.span);
-  };
-  const allowed = (host: string) => policy.allowedDomains.some((d) => host === d || host.endsWith(`.${d}`));
-
+  const f = new Findings(original, c, policy);
   const t = c.text;
   const domainLike = MAY_HAVE_DOMAIN.test(t);
   if (domainLike && t.includes('//')) for (const m of t.matchAll(SCHEME_URL)) {
     const host = hostOf(m[0]);
-    if (allowed(host)) continue;
-    add({ code: 'external_link', reason: `外部链接 ${host}`, score: 1, span: origSpan(m.index, m.index + m[0].length), detail: { host } });
+    if (f.allowed(host)) continue;
+    f.add({ code: 'external_link', reason: `外部链接 ${host}`, score: 1, span: f.span(m.index, m.index + m[0].length), detail: { host } });
   }
   if (domainLike && t.includes('@')) for (const m of t.matchAll(EMAIL)) {
-    const s = origSpan(m.index, m.index + m[0].length);
-    if (overlaps(s.start, s.end)) continue;
-    add({ code: 'email', reason: '电子邮箱地址', score: 0.8, span: s });
+    const s = f.span(m.index, m.index + m[0].length);
+    if (f.overlaps(s.start, s.end)) continue;
+    f.add({ code: 'email', reason: '电子邮箱地址', score: 0.8, span: s });
   }
   if (domainLike) for (const re of [DOMAIN, WWW]) {
     for (const m of t.matchAll(re)) {
-      const s = origSpan(m.index, m.index + m[0].length);
-      if (overlaps(s.start, s.end)) continue;
+      const s = f.span(m.index, m.index + m[0].length);
+      if (f.overlaps(s.start, s.end)) continue;
       const host = hostOf(m[0]);
       const name = host.split('.').slice(0, -1).join('');
-      if (name.length < 3 || allowed(host)) continue; // 1点cn is a time, not a site
-      add({ code: 'external_link', reason: m[0].includes('.') ? `外部链接 ${host}` : `变形的网址 ${host}`, score: 1, span: s, detail: { host } });
+      if (name.length < 3 || f.allowed(host)) continue; // 1点cn is a time, not a site
+      f.add({ code: 'external_link', reason: m[0].includes('.') ? `外部链接 ${host}` : `变形的网址 ${host}`, score: 1, span: s, detail: { host } });
     }
   }
   const idLike = MAY_HAVE_ID.test(t);
-  if (idLike && t.includes('wxid_')) for (const m of t.matchAll(RAW_WXID)) add({ code: 'wechat_id', reason: '微信号', score: 1, span: origSpan(m.index, m.index + m[0].length), detail: { id: m[0] } });
+  if (idLike && t.includes('wxid_')) for (const m of t.matchAll(RAW_WXID)) f.add({ code: 'wechat_id', reason: '微信号', score: 1, span: f.span(m.index, m.index + m[0].length), detail: { id: m[0] } });
   if (idLike) for (const m of t.matchAll(CONTACT_ID)) {
     const key = m[1];
     const before = t.slice(Math.max(0, m.index - 4), m.index);
     if (/^[a-z]/.test(key) && /[a-z0-9]$/.test(before)) continue; // "dev:abc123", "avx123456"
     if (WEAK_ID_KEYS.has(key) && !SOLICIT_PREFIX.test(before) && !m[2]) continue;
-    const s = origSpan(m.index, m.index + m[0].length);
-    if (overlaps(s.start, s.end)) continue;
+    const s = f.span(m.index, m.index + m[0].length);
+    if (f.overlaps(s.start, s.end)) continue;
     const isQq = /qq|扣扣|企鹅|^q$/.test(key);
-    add({ code: 'wechat_id', reason: isQq ? `QQ号 ${m[3]}` : `微信号 ${m[3]}`, score: 1, span: s, detail: { app: isQq ? 'qq' : 'wechat', id: m[3] } });
+    f.add({ code: 'wechat_id', reason: isQq ? `QQ号 ${m[3]}` : `微信号 ${m[3]}`, score: 1, span: s, detail: { app: isQq ? 'qq' : 'wechat', id: m[3] } });
   }
   for (const p of findPhones(text.folded)) {
-    if (overlaps(p.start, p.end)) continue;
+    if (f.overlaps(p.start, p.end)) continue;
     const label = p.kind === 'mobile' ? '手机号' : p.kind === 'landline' ? '固定电话' : '400/800 电话';
-    add({ code: 'phone_number', reason: `${label} ${p.digits}`, score: 1, span: span(original, p.start, p.end), detail: { kind: p.kind, digits: p.digits } });
+    f.add({ code: 'phone_number', reason: `${label} ${p.digits}`, score: 1, span: span(original, p.start, p.end), detail: { kind: p.kind, digits: p.digits } });
   }
   if (MAY_SOLICIT.test(t)) for (const m of t.matchAll(SOLICIT)) {
     const next = t[m.index + m[0].length] ?? '';
     if (/^[a-z]/.test(m[1]) ? /[a-z]/.test(next) : m[1].length === 1 && HAN_CHAR.test(next)) continue;
-    const s = origSpan(m.index, m.index + m[0].length);
-    if (overlaps(s.start, s.end)) continue;
-    add({ code: 'contact_solicit', reason: `引导加好友「${s.text}」`, score: 0.6, span: s });
+    const s = f.span(m.index, m.index + m[0].length);
+    if (f.overlaps(s.start, s.end)) continue;
+    f.add({ code: 'contact_solicit', reason: `引导加好友「${s.text}」`, score: 0.6, span: s });
   }
   if (MAY_EVADE.test(t)) for (const m of t.matchAll(EVASION)) {
-    const s = origSpan(m.index, m.index + m[0].length);
-    if (overlaps(s.start, s.end)) continue;
-    add({ code: 'contact_evasion', reason: `微信的变形写法「${s.text}」`, score: 0.5, span: s });
+    const s = f.span(m.index, m.index + m[0].length);
+    if (f.overlaps(s.start, s.end)) continue;
+    f.add({ code: 'contact_evasion', reason: `微信的变形写法「${s.text}」`, score: 0.5, span: s });
   }
   if (MAY_PRIVATE.test(t)) for (const m of t.matchAll(PRIVATE)) {
-    const s = origSpan(m.index, m.index + m[0].length);
-    if (overlaps(s.start, s.end)) continue;
-    add({ code: 'contact_solicit', reason: `引导私聊或扫码「${s.text}」`, score: 0.4, span: s });
+    const s = f.span(m.index, m.index + m[0].length);
+    if (f.overlaps(s.start, s.end)) continue;
+    f.add({ code: 'contact_solicit', reason: `引导私聊或扫码「${s.text}」`, score: 0.4, span: s });
   }
 
-  attachmentFindings(message, policy, allowed, add);
+  attachmentFindings(message, policy, f);
 
   const words = new Set<string>();
   for (const h of adWords) {
-    if (words.has(h.entry.word) || overlaps(h.start, h.end)) continue;
+    if (words.has(h.entry.word) || f.overlaps(h.start, h.end)) continue;
     words.add(h.entry.word);
     const brand = h.entry.lists.some((l) => l.startsWith('brand:'));
-    add({ code: 'ad_word', reason: `广告词「${h.entry.word}」`, score: brand ? 1 : 0.3, span: span(original, h.start, h.end), detail: { word: h.entry.word, lists: h.entry.lists } });
+    f.add({ code: 'ad_word', reason: `广告词「${h.entry.word}」`, score: brand ? 1 : 0.3, span: span(original, h.start, h.end), detail: { word: h.entry.word, lists: h.entry.lists } });
   }
 
   let score = 0;
   let weak = 0;
-  for (const f of findings) {
-    if (f.code === 'ad_word' && f.score < 1) weak += f.score;
-    else score += f.score;
+  for (const x of f.list) {
+    if (x.code === 'ad_word' && x.score < 1) weak += x.score;
+    else score += x.score;
   }
   score = Math.round((score + Math.min(weak, 1.2)) * 100) / 100;
   const severity: Severity | null = score >= 2 ? 'high' : score >= 1 ? 'medium' : null;
-  return { findings, score, severity };
+  return { findings: f.list, score, severity };
 }
 
-function attachmentFindings(message: GroupMessageInput, policy: ModerationPolicy, allowed: (host: string) => boolean, add: (f: Finding) => void) {
+function attachmentFindings(message: GroupMessageInput, policy: ModerationPolicy, f: Findings) {
   if (message.type === 'link' && message.link?.url) {
     const host = hostOf(message.link.url.toLowerCase());
-    if (!allowed(host)) add({ code: 'external_link', reason: `链接消息 ${host}`, score: 1, detail: { host, url: message.link.url } });
+    if (!f.allowed(host)) f.add({ code: 'external_link', reason: `链接消息 ${host}`, score: 1, detail: { host, url: message.link.url } });
   }
   if (message.type === 'image' && message.image?.qrCode) {
     const content = message.image.qrCode.content ?? '';
     const host = /^[a-z]+:\/\//i.test(content) ? hostOf(content.toLowerCase()) : '';
-    if (!(host && allowed(host))) {
+    if (!(host && f.allowed(host))) {
       const kind = /weixin\.qq\.com\/g\//i.test(content) ? '群二维码' : /u\.wechat\.com|weixin\.qq\.com\/r\//i.test(content) ? '个人微信二维码' : '二维码';
-      add({ code: 'qr_image', reason: `图片含${kind}${host ? ` ${host}` : ''}`, score: 1, detail: content ? { content } : {} });
+      f.add({ code: 'qr_image', reason: `图片含${kind}${host ? ` ${host}` : ''}`, score: 1, detail: content ? { content } : {} });
     }
   }
-  if (message.type === 'card') add({ code: 'contact_card', reason: message.card?.kind === 'corp' ? '分享企业微信名片' : '分享个人名片', score: 1 });
+  if (message.type === 'card') f.add({ code: 'contact_card', reason: message.card?.kind === 'corp' ? '分享企业微信名片' : '分享个人名片', score: 1 });
   if (message.type === 'miniprogram' && message.miniProgram && !policy.allowedMiniPrograms.includes(message.miniProgram.appId)) {
-    add({ code: 'mini_program', reason: '其他小程序卡片', score: 0.6, detail: { appId: message.miniProgram.appId } });
+    f.add({ code: 'mini_program', reason: '其他小程序卡片', score: 0.6, detail: { appId: message.miniProgram.appId } });
   }
 }
 

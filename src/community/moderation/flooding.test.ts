@@ -76,8 +76,16 @@ describe('flooding: memory', () => {
     const tracker = new FloodTracker(DEFAULT_POLICY.flooding);
     const steps = Array.from({ length: 5000 }, (_, i) => ({ at: i * 100, member: `m${i}`, group: `g${i % 100}`, text: `独一无二的消息${i}` }));
     play(steps, tracker);
-    assert.ok(tracker.tracked > 5000, `${tracker.tracked} records while the members are active`);
+    assert.ok(tracker.tracked > 10_000, `${tracker.tracked} records while the members are active`);
     play([{ at: 5000 * 100 + 11 * MINUTE, member: 'late', text: '过了很久之后的一条消息' }], tracker);
-    assert.ok(tracker.tracked <= 3, `${tracker.tracked} records after everyone went quiet`);
+    // Only the late message's own: its member, its text for that member, its group and the group's text.
+    assert.equal(tracker.tracked, 4, `${tracker.tracked} records after everyone went quiet`);
+  });
+
+  it('keeps a member who never goes quiet to a bounded number of remembered texts', () => {
+    const tracker = new FloodTracker(DEFAULT_POLICY.flooding);
+    const steps = Array.from({ length: 1000 }, (_, i) => ({ at: i * 30 * SECOND, member: 'chatty', text: `每半分钟一句不同的话${i}` }));
+    play(steps, tracker);
+    assert.ok(tracker.tracked <= 1 + 64 + 1 + 21, `${tracker.tracked} records`);
   });
 });

@@ -9,7 +9,8 @@
 // traditional characters do not make a copy new); short ones (好的, 收到, +1) never count as repeats, and across
 // members only longer ones do (customers ask 什么时候发货 alike; a spam ring posts whole adverts).
 // Memory: every record is freed once idle for longer than the longest window (an expiry queue swept a little on each
-// message), so it is bounded by the messages of the last window, not by the group's history.
+// message), so it is bounded by the messages of the last window, not by the group's history. State is kept per
+// member (their rate ring and their recent texts) and per group (its recent texts and their senders).
 import type { FoldedText } from './folded-text.ts';
 import type { ModerationPolicy } from './policy.ts';
 import type { Finding, Severity } from './verdict.ts';
@@ -60,9 +61,22 @@ class Senders {
   }
 }
 
+/** One member in one group: their message times, and the times of each text they sent lately. */
+class MemberWindow {
+  lastAt = 0;
+  readonly repeats = new Map<number, RecentTimes>();
+  constructor(readonly rate: RecentTimes) {}
+}
+
+/** The texts of one group lately, each with who sent it. */
+class GroupWindow {
+  lastAt = 0;
+  readonly texts = new Map<number, Senders>();
+}
+
 interface Expiry {
-  map: Map<string, { lastAt: number }>;
-  key: string;
+  map: Map<string | number, { lastAt: number }>;
+  key: string | number;
   at: number;
 }
 
@@ -71,26 +85,28 @@ export interface FloodFindings {
   severity: Severity | null;
 }
 
+// A member's own texts are pruned when they hold more than this many (a long-active member does not grow forever).
+const MEMBER_TEXTS = 64;
+
 export class FloodTracker {
-  private readonly rates = new Map<string, RecentTimes>();
-  private readonly repeats = new Map<string, RecentTimes>();
-  private readonly senders = new Map<string, Senders>();
+  private readonly members = new Map<string, MemberWindow>();
+  private readonly groups = new Map<string, GroupWindow>();
   private readonly expiries: Expiry[] = [];
   private expiryHead = 0;
 
   constructor(private policy: ModerationPolicy['flooding']) {}
 
   setPolicy(policy: ModerationPolicy['flooding']) {
-    if (policy.rateLimit !== this.policy.rateLimit || policy.memberRepeats !== this.policy.memberRepeats) {
-      this.rates.clear(); // ring sizes change; counting starts again
-      this.repeats.clear();
-    }
+    if (policy.rateLimit !== this.policy.rateLimit || policy.memberRepeats !== this.policy.memberRepeats) this.members.clear(); // ring sizes change; counting starts again
     this.policy = policy;
   }
 
-  /** Records records currently held (for tests of the memory bound and for metrics). */
+  /** Records currently held (for tests of the memory bound and for metrics). */
   get tracked() {
-    return this.rates.size + this.repeats.size + this.senders.size;
+    let n = 0;
+    for (const m of this.members.values()) n += 1 + m.repeats.size;
+    for (const g of this.groups.values()) n += 1 + g.texts.size;
+    return n;
   }
 
   observe(groupId: string, memberId: string, text: FoldedText, at: number): FloodFindings {
@@ -102,21 +118,33 @@ export class FloodTracker {
     let severity: Severity | null = null;
 
     const memberKey = `${groupId}\u0000${memberId}`;
-    const rate = this.touch(this.rates, memberKey, at, () => new RecentTimes(p.rateLimit));
-    if (rate.record(at, rateMs)) {
+    let member = this.members.get(memberKey);
+    if (!member) this.members.set(memberKey, (member = new MemberWindow(new RecentTimes(p.rateLimit))));
+    this.expire(this.members, memberKey, (member.lastAt = at));
+    if (member.rate.record(at, rateMs)) {
       findings.push({ code: 'message_rate', reason: `${p.rateWindowSeconds} 秒内发言超过 ${p.rateLimit} 条`, score: 1, detail: { limit: p.rateLimit, windowSeconds: p.rateWindowSeconds } });
       severity = 'low';
     }
 
     if (text.length >= p.minRepeatLength) {
       const fp = fingerprint(text);
-      const repeat = this.touch(this.repeats, `${memberKey}\u0000${fp}`, at, () => new RecentTimes(p.memberRepeats - 1));
+      let repeat = member.repeats.get(fp);
+      if (!repeat) {
+        if (member.repeats.size >= MEMBER_TEXTS) for (const [k, r] of member.repeats) if (r.lastAt <= at - repeatMs) member.repeats.delete(k);
+        member.repeats.set(fp, (repeat = new RecentTimes(p.memberRepeats - 1)));
+      }
       if (repeat.record(at, repeatMs)) {
         findings.push({ code: 'same_text_member', reason: `${Math.round(p.repeatWindowSeconds / 60)} 分钟内重复发送相同内容 ${p.memberRepeats} 次以上`, score: 1, detail: { repeats: p.memberRepeats } });
         severity = 'medium';
       }
       if (text.length >= p.minGroupRepeatLength) {
-        const senders = this.touch(this.senders, `${groupId}\u0000${fp}`, at, () => new Senders());
+        let group = this.groups.get(groupId);
+        if (!group) this.groups.set(groupId, (group = new GroupWindow()));
+        group.lastAt = at;
+        let senders = group.texts.get(fp);
+        if (!senders) group.texts.set(fp, (senders = new Senders()));
+        this.expire(group.texts, fp, at);
+        this.expire(this.groups, groupId, at);
         const distinct = senders.record(memberId, at, repeatMs);
         if (distinct >= p.groupRepeats) {
           findings.push({ code: 'same_text_group', reason: `${distinct} 位成员在 ${Math.round(p.repeatWindowSeconds / 60)} 分钟内发送相同内容`, score: 1, detail: { members: distinct } });
@@ -127,14 +155,8 @@ export class FloodTracker {
     return { findings, severity };
   }
 
-  private touch<T extends { lastAt: number }>(map: Map<string, T>, key: string, at: number, create: () => T): T {
-    let r = map.get(key);
-    if (!r) {
-      r = create();
-      map.set(key, r);
-    }
-    this.expiries.push({ map: map as Map<string, { lastAt: number }>, key, at });
-    return r;
+  private expire<K extends string | number>(map: Map<K, { lastAt: number }>, key: K, at: number) {
+    this.expiries.push({ map: map as Map<string | number, { lastAt: number }>, key, at });
   }
 
   /** Frees records idle since before `cutoff`. Each expiry entry is looked at once: amortized O(1) per message. */
@@ -152,8 +174,8 @@ export class FloodTracker {
   }
 }
 
-/** 53-bit fingerprint of the folded letters and digits (two FNV-1a hashes). */
-function fingerprint(text: FoldedText): string {
+/** 53-bit fingerprint of the folded letters and digits (two FNV-1a style hashes). */
+function fingerprint(text: FoldedText): number {
   let a = 0x811c9dc5;
   let b = 0x01000193;
   for (let i = 0; i < text.length; i++) {
@@ -161,5 +183,5 @@ function fingerprint(text: FoldedText): string {
     a = Math.imul(a ^ c, 0x01000193);
     b = Math.imul(b ^ c, 0x5bd1e995) ^ (b >>> 13);
   }
-  return ((a >>> 0) * 0x200000 + ((b >>> 0) & 0x1fffff)).toString(36);
+  return (a >>> 0) * 0x200000 + ((b >>> 0) & 0x1fffff);
 }
