@@ -1,6 +1,6 @@
 // An Aho–Corasick automaton over integer symbols (folded UTF-16 units or pinyin letters), compiled once into flat typed
 // arrays and then only read. The word lists are compiled when they change and the new automaton swapped in, so a
-// message is matched in one pass whatever the list size (64 K words: ~450 K states).
+// message is matched in one pass whatever the list size (the 64 K public words: 211 K states, 5.6 MB).
 //
 // Layout: the root's transitions are a dense table indexed by symbol (most steps restart at the root, so that lookup
 // must be one array read); every other state keeps its outgoing edges as a sorted run in one flat label/target array,
