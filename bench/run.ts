@@ -14,6 +14,7 @@ import { benchJourneys } from './journeys.ts';
 import { benchBroadcast } from './broadcast.ts';
 import { benchAnalytics } from './analytics.ts';
 import { benchLayers } from './layers.ts';
+import { benchCommunity } from './community.ts';
 import type { Engine } from '../test/helpers/platform.ts';
 
 const engines: Engine[] = process.env.TEST_DATABASE_URL ? ['pglite', 'postgres'] : ['pglite'];
@@ -54,3 +55,4 @@ if (want('broadcast')) {
 if (want('analytics')) {
   await benchAnalytics({ customers: num(process.env.BENCH_ANALYTICS_CUSTOMERS, 1_000_000), events: num(process.env.BENCH_ANALYTICS_EVENTS, 100_000_000), snapshotCustomers: num(process.env.BENCH_SNAPSHOT_CUSTOMERS, 20_000) });
 }
+if (want('community')) await benchCommunity({ messages: num(process.env.BENCH_COMMUNITY_MESSAGES, 200_000) });

@@ -10,7 +10,7 @@ const SRC = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../src')
 export const LAYERS = [
   'kernel', 'access', 'identity', 'customers', 'ingest', 'demo', 'matching',
   'rules', 'tags', 'traits', 'segments', 'analytics', 'layers', 'models',
-  'loyalty', 'messaging', 'journeys', 'broadcasts', 'overview', 'pipeline',
+  'loyalty', 'messaging', 'journeys', 'broadcasts', 'community', 'overview', 'pipeline',
 ];
 
 const folderOf = (file: string): string | null => {

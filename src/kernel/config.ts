@@ -35,6 +35,8 @@ export interface Config {
   ingestStream: string;
   /** Transactions applying the ingest log that this process runs at once; 0 for a process that only acknowledges. */
   ingestAppliers: number;
+  /** Folder of the public moderation word lists (read at run time, never shipped); absent: ../shared/data/zh_moderation beside the repository when it exists. */
+  moderationLists: string | undefined;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
@@ -59,6 +61,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     ingestBuffer: env.SIYU_INGEST_BUFFER || undefined,
     ingestStream: env.SIYU_INGEST_STREAM || 'SIYU_INGEST',
     ingestAppliers: intFrom(env.SIYU_INGEST_APPLIERS, 2, 'SIYU_INGEST_APPLIERS'),
+    moderationLists: env.SIYU_MODERATION_LISTS ? path.resolve(env.SIYU_MODERATION_LISTS) : undefined,
   };
   return { ...config, ...overrides };
 }
